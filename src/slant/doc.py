@@ -1,0 +1,118 @@
+"""The result types: an analysed article with character-offset spans.
+
+Every offset is a character offset into the analysed text, so ``text[start:end]`` is always the
+quoted text. ``Analysis.to_dict()`` is the documented JSON schema (docs/json-schema.md).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class Span:
+    start: int
+    end: int
+    text: str
+    score: float = 1.0
+
+
+@dataclass
+class Technique:
+    label: str
+    category: str
+    score: float
+    spans: list[Span] = field(default_factory=list)
+
+
+@dataclass
+class Paragraph:
+    """One non-empty line of the article; ``index`` is its 1-based line number (SemEval's id)."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+    techniques: list[Technique] = field(default_factory=list)
+
+
+@dataclass
+class LabelScore:
+    label: str
+    score: float
+
+
+@dataclass
+class Genre:
+    label: str
+    scores: dict[str, float]
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    version: str
+
+
+@dataclass
+class Analysis:
+    slant_version: str
+    model: ModelInfo
+    language: str
+    genre: Genre
+    frames: list[LabelScore]
+    paragraphs: list[Paragraph]
+    warnings: list[str] = field(default_factory=list)
+    source: str | None = None
+    title: str | None = None
+
+    @property
+    def techniques(self) -> list[str]:
+        """Distinct technique labels found anywhere in the article."""
+        seen: dict[str, None] = {}
+        for paragraph in self.paragraphs:
+            for technique in paragraph.techniques:
+                seen.setdefault(technique.label)
+        return list(seen)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema_version": SCHEMA_VERSION, **asdict(self)}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Analysis:
+        paragraphs = [
+            Paragraph(
+                index=p["index"],
+                start=p["start"],
+                end=p["end"],
+                text=p["text"],
+                techniques=[
+                    Technique(
+                        label=t["label"],
+                        category=t["category"],
+                        score=t["score"],
+                        spans=[Span(**s) for s in t["spans"]],
+                    )
+                    for t in p["techniques"]
+                ],
+            )
+            for p in data["paragraphs"]
+        ]
+        return cls(
+            slant_version=data["slant_version"],
+            model=ModelInfo(**data["model"]),
+            language=data["language"],
+            genre=Genre(**data["genre"]),
+            frames=[LabelScore(**f) for f in data["frames"]],
+            paragraphs=paragraphs,
+            warnings=list(data.get("warnings", [])),
+            source=data.get("source"),
+            title=data.get("title"),
+        )
