@@ -86,7 +86,9 @@ def read_articles(lang_dir: Path, split: str) -> dict[str, str]:
 
 
 def _rows(path: Path, min_fields: int) -> Iterable[tuple[int, list[str]]]:
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
+    # Split on "\n" only, as segment.paragraphs does: str.splitlines would also break a template's
+    # text field at \x0c, \x85, \u2028 and other characters that are not line ends for SemEval.
+    for number, line in enumerate(read_text(path).split("\n"), start=1):
         if not line.strip():
             continue
         fields = line.rstrip("\r").split("\t")
@@ -159,7 +161,13 @@ def read_template(lang_dir: Path, split: str, texts: dict[str, str]) -> list[Par
     if per_article.is_dir():
         files = sorted(p for p in per_article.iterdir() if _TEMPLATE.match(p.name))
         for path in files:
-            keys.extend((f[0], int(f[1])) for _, f in _rows(path, 2))
+            for number, fields in _rows(path, 2):
+                try:
+                    keys.append((fields[0], int(fields[1])))
+                except ValueError:
+                    raise InputError(
+                        path, f"line {number}: paragraph number {fields[1]!r}"
+                    ) from None
         if keys:
             return keys
     merged = lang_dir / f"{split}-labels-subtask-3.template"
@@ -194,7 +202,9 @@ def _repair_glued(keys: list[ParagraphKey], texts: dict[str, str]) -> list[Parag
 def load_split(root: Path, lang: str, split: str, with_labels: bool = True) -> Split:
     lang_dir = language_dir(Path(root), lang)
     texts = read_articles(lang_dir, split)
-    data = Split(lang=lang, split=split, texts=texts, paragraph_ids=read_template(lang_dir, split, texts))
+    data = Split(
+        lang=lang, split=split, texts=texts, paragraph_ids=read_template(lang_dir, split, texts)
+    )
     if not with_labels:
         return data
     st1 = lang_dir / f"{split}-labels-subtask-1.txt"
@@ -229,7 +239,9 @@ def write_predictions(
     files = {
         f"{lang}-subtask-1.txt": [f"{aid}\t{label}" for aid, label in genres.items()],
         f"{lang}-subtask-2.txt": [f"{aid}\t{','.join(labels)}" for aid, labels in frames.items()],
-        f"{lang}-subtask-3.txt": [f"{aid}\t{n}\t{','.join(labels)}" for aid, n, labels in techniques],
+        f"{lang}-subtask-3.txt": [
+            f"{aid}\t{n}\t{','.join(labels)}" for aid, n, labels in techniques
+        ],
         f"{lang}-subtask-3-spans.txt": [f"{a}\t{t}\t{s}\t{e}" for a, t, s, e in spans],
     }
     written = []

@@ -1,0 +1,135 @@
+"""The one entry point every shell (CLI, service, corpus runner) wraps: ``Analyzer``.
+
+Pipeline: segment -> detect language -> encode paragraphs -> predict techniques, spans, frames
+and genre -> assemble an ``Analysis`` with character offsets into the given text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from slant import __version__
+from slant.doc import Analysis, Genre, LabelScore, ModelInfo, Paragraph, Span, Technique
+from slant.encode import (
+    SentenceEncoder,
+    article_features,
+    encode_articles,
+    load_encoder,
+    paragraph_features,
+)
+from slant.errors import InputError
+from slant.ingest import Source
+from slant.labels import CATEGORY_OF, FRAMES, GENRES, TECHNIQUES
+from slant.language import detect
+from slant.model import Model
+from slant.segment import Line, paragraphs
+
+TRAINED_LANGUAGES = ("en", "fr", "de", "it", "pl", "ru")
+
+
+class Analyzer:
+    """Loads a model once and analyses any number of articles.
+
+    >>> analyzer = Analyzer()                      # the model shipped with slant
+    >>> result = analyzer.analyze("A headline\\n\\nSpineless cowards ran the council.")
+    >>> result.genre.label in {"opinion", "reporting", "satire"}
+    True
+    """
+
+    def __init__(
+        self, model: str | Path | Model | None = None, encoder: SentenceEncoder | None = None
+    ):
+        self.model = model if isinstance(model, Model) else Model.load(model)
+        self.encoder = encoder or load_encoder(self.model.encoder)
+
+    def analyze(
+        self, text: str, *, language: str | None = None, source: str | None = None
+    ) -> Analysis:
+        """Analyse one article (title on the first line, one paragraph per line)."""
+        return next(iter(self.analyze_many([Source(source or "<text>", text)], language=language)))
+
+    def analyze_many(
+        self, sources: Iterable[Source], *, language: str | None = None, batch_size: int = 16
+    ) -> Iterator[Analysis]:
+        """Analyse articles in batches (paragraphs of a batch are encoded together)."""
+        batch: list[Source] = []
+        for source in sources:
+            batch.append(source)
+            if len(batch) >= batch_size:
+                yield from self._analyze_batch(batch, language)
+                batch = []
+        if batch:
+            yield from self._analyze_batch(batch, language)
+
+    def _analyze_batch(self, sources: Sequence[Source], language: str | None) -> list[Analysis]:
+        lines = []
+        for source in sources:
+            if not source.text.strip():
+                raise InputError(source.name, "empty: no text to analyse")
+            lines.append(paragraphs(source.text))
+        matrices = encode_articles(self.encoder, [[p.text for p in ls] for ls in lines])
+        return [
+            self._assemble(source, ls, emb, language)
+            for source, ls, emb in zip(sources, lines, matrices, strict=True)
+        ]
+
+    def _assemble(
+        self, source: Source, lines: list[Line], embeddings: np.ndarray, language: str | None
+    ) -> Analysis:
+        model = self.model
+        warnings = []
+        lang = language or detect(source.text)
+        if lang is None:
+            warnings.append("language not recognised; using thresholds tuned on all languages")
+        elif lang not in TRAINED_LANGUAGES:
+            warnings.append(
+                f"language {lang!r} was not in the training data: results are zero-shot and less "
+                "reliable"
+            )
+        probs = model.technique_proba(paragraph_features(embeddings), [p.text for p in lines])
+        on = probs >= model.thresholds_for("techniques", lang)
+        paragraphs_out = []
+        for line, p, flags in zip(lines, probs, on, strict=True):
+            found = [TECHNIQUES[j] for j in np.flatnonzero(flags)]
+            spans = model.spans.predict(line.text, found, offset=line.start)
+            techniques = [
+                Technique(
+                    label=name,
+                    category=CATEGORY_OF[name],
+                    score=round(float(p[TECHNIQUES.index(name)]), 4),
+                    spans=[
+                        Span(s, e, source.text[s:e], round(score, 4)) for s, e, score in spans[name]
+                    ],
+                )
+                for name in found
+            ]
+            techniques.sort(key=lambda t: -t.score)
+            paragraphs_out.append(
+                Paragraph(line.number, line.start, line.end, line.text, techniques)
+            )
+
+        features = article_features(embeddings, probs)[None, :]
+        genre_p = model.genre.predict_proba(features)[0]
+        frame_p = model.frames.predict_proba(features)[0]
+        frame_on = frame_p >= model.thresholds_for("frames", lang)
+        frames = sorted(
+            (LabelScore(FRAMES[j], round(float(frame_p[j]), 4)) for j in np.flatnonzero(frame_on)),
+            key=lambda f: -f.score,
+        )
+        return Analysis(
+            slant_version=__version__,
+            model=ModelInfo(model.name, model.version),
+            language=lang or "unknown",
+            genre=Genre(
+                label=GENRES[int(np.argmax(genre_p))],
+                scores={g: round(float(s), 4) for g, s in zip(GENRES, genre_p, strict=True)},
+            ),
+            frames=frames,
+            paragraphs=paragraphs_out,
+            warnings=warnings,
+            source=source.name,
+            title=source.title or (lines[0].text if lines else None),
+        )

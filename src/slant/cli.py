@@ -1,0 +1,260 @@
+"""The ``slant`` command line: a thin shell around ``Analyzer``, the trainer and the scorer."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from slant.errors import SlantError
+
+app = typer.Typer(
+    help="Show how a news or opinion article tries to persuade.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+FORMATS = ("text", "json", "semeval")
+ModelOption = Annotated[
+    Path | None,
+    typer.Option("--model", help="Model directory (default: the model shipped with slant)."),
+]
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/] {message}", markup=True)
+    raise typer.Exit(2)
+
+
+def _langs(value: str) -> list[str]:
+    from slant.semeval import LANGS
+
+    langs = [x.strip() for x in value.split(",") if x.strip()]
+    bad = [x for x in langs if x not in LANGS]
+    if bad or not langs:
+        raise typer.BadParameter(f"languages must be among {','.join(LANGS)}; got {value!r}")
+    return langs
+
+
+@app.command()
+def analyze(
+    inputs: Annotated[
+        list[str], typer.Argument(help="Files (.txt, .html), folders, or - for stdin.")
+    ],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or semeval.")] = "text",
+    model: ModelOption = None,
+    language: Annotated[
+        str | None, typer.Option(help="ISO 639-1 code; detected when omitted.")
+    ] = None,
+    min_score: Annotated[
+        float, typer.Option(help="Hide techniques below this score (text).")
+    ] = 0.0,
+) -> None:
+    """Analyse articles and print a report, JSON (one object per article) or SemEval lines."""
+    from slant.analyzer import Analyzer
+    from slant.errors import InputError
+    from slant.ingest import expand_paths, read_input
+    from slant.report import render, semeval_lines
+
+    if fmt not in FORMATS:
+        _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    try:
+        analyzer = Analyzer(model)
+    except SlantError as exc:
+        _fail(str(exc))
+    items = list(expand_paths(inputs))
+    if not items:
+        _fail(f"no .txt or .html files found in {' '.join(inputs)}")
+    failed = 0
+
+    def sources():
+        nonlocal failed
+        for item in items:
+            try:
+                yield read_input(item)
+            except InputError as exc:
+                failed += 1
+                err.print(f"[red]error:[/] {exc}", markup=True)
+
+    many = len(items) > 1
+    for result in _each(analyzer, sources(), language):
+        if isinstance(result, InputError):
+            failed += 1
+            err.print(f"[red]error:[/] {result}", markup=True)
+        elif fmt == "json":
+            out.print(result.to_json(indent=None if many else 2), markup=False, highlight=False)
+        elif fmt == "semeval":
+            for line in semeval_lines(result):
+                out.print(line, markup=False, highlight=False)
+        else:
+            render(result, out, min_score=min_score)
+    if failed:
+        if many:
+            err.print(f"{failed} of {len(items)} inputs failed; the others were analysed")
+        raise typer.Exit(1)
+
+
+def _each(analyzer, sources, language):
+    """Analyse in batches; an article that fails on its own is reported, not fatal."""
+
+    batch = []
+    for source in sources:
+        batch.append(source)
+        if len(batch) == 16:
+            yield from _batch(analyzer, batch, language)
+            batch = []
+    if batch:
+        yield from _batch(analyzer, batch, language)
+
+
+def _batch(analyzer, batch, language):
+    from slant.errors import InputError
+
+    try:
+        yield from analyzer.analyze_many(batch, language=language, batch_size=len(batch))
+    except InputError:
+        for source in batch:  # find the culprit: analyse one by one
+            try:
+                yield from analyzer.analyze_many([source], language=language)
+            except InputError as exc:
+                yield exc
+
+
+@app.command()
+def train(
+    data_root: Annotated[Path, typer.Argument(help="SemEval-2023 Task 3 data folder.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the model.")],
+    langs: Annotated[
+        str, typer.Option(help="Comma-separated SemEval codes, e.g. en,fr,ge.")
+    ] = "en",
+    seed: Annotated[int, typer.Option(help="Random seed (folds, solvers).")] = 0,
+    folds: Annotated[int, typer.Option(help="Cross-validation folds (by article).")] = 5,
+) -> None:
+    """Train every model on the train split and write a model directory with its model card."""
+    from slant.train import TrainConfig
+    from slant.train import train as run_training
+
+    config = TrainConfig(langs=tuple(_langs(langs)), seed=seed, folds=folds)
+    try:
+        model, report = run_training(data_root, config, log=lambda m: err.print(m))
+    except SlantError as exc:
+        _fail(str(exc))
+    model.save(out_dir)
+    _print_cv(model.card["cv"])
+    err.print(f"model written to {out_dir} in {report['train_seconds']:.0f} s")
+
+
+def _print_cv(cv: dict[str, dict[str, float]]) -> None:
+    from rich.table import Table
+
+    table = Table(title="Cross-validation by article (train split)")
+    for column in (
+        "lang",
+        "ST1 macro-F1",
+        "ST2 micro-F1",
+        "ST2 macro-F1",
+        "ST3 micro-F1",
+        "ST3 macro-F1",
+    ):
+        table.add_column(column)
+    keys = ("st1_macro_f1", "st2_micro_f1", "st2_macro_f1", "st3_micro_f1", "st3_macro_f1")
+    for lang, s in cv.items():
+        table.add_row(lang, *(f"{s[k]:.3f}" for k in keys))
+    out.print(table)
+
+
+@app.command()
+def predict(
+    data_root: Annotated[Path, typer.Argument(help="Folder in the SemEval layout.")],
+    lang: Annotated[str, typer.Option(help="SemEval language code (en, fr, ge, ...).")],
+    split: Annotated[str, typer.Option(help="Split name: train, dev, test.")] = "dev",
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write predictions.")] = Path(
+        "predictions"
+    ),
+    model: ModelOption = None,
+) -> None:
+    """Write official-format predictions for subtasks 1-3 (plus spans) without any label file."""
+    from slant.analyzer import Analyzer
+    from slant.predict_split import predict_split
+
+    try:
+        written = predict_split(Analyzer(model), data_root, lang, split, out_dir)
+    except SlantError as exc:
+        _fail(str(exc))
+    for path in written:
+        err.print(f"wrote {path}")
+
+
+@app.command()
+def evaluate(
+    data_root: Annotated[Path, typer.Argument(help="Folder in the SemEval layout.")],
+    lang: Annotated[str, typer.Option(help="Language(s); comma-separated with --cv.")] = "en",
+    split: Annotated[str, typer.Option(help="Split to score.")] = "train",
+    pred: Annotated[Path | None, typer.Option(help="Folder of prediction files to score.")] = None,
+    cv: Annotated[int, typer.Option(help="Run K-fold cross-validation by article instead.")] = 0,
+    model: ModelOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full scores as JSON.")] = False,
+) -> None:
+    """Score predictions against gold labels with the official metrics (or run CV with --cv K)."""
+    if cv:
+        from slant.train import TrainConfig
+        from slant.train import train as run_training
+
+        try:
+            trained, report = run_training(
+                data_root,
+                TrainConfig(langs=tuple(_langs(lang)), folds=cv),
+                log=lambda m: err.print(m),
+            )
+        except SlantError as exc:
+            _fail(str(exc))
+        if as_json:
+            out.print_json(json.dumps(report))
+        _print_cv(trained.card["cv"])
+        return
+    from slant.predict_split import evaluate_split
+
+    try:
+        scores = evaluate_split(data_root, lang, split, pred, model)
+    except SlantError as exc:
+        _fail(str(exc))
+    if as_json:
+        out.print_json(json.dumps(scores))
+        return
+    _print_scores(scores)
+
+
+def _print_scores(scores: dict) -> None:
+    from rich.table import Table
+
+    for name, metric in (
+        ("subtask1", "macro_f1"),
+        ("subtask2", "micro_f1"),
+        ("subtask3", "micro_f1"),
+    ):
+        s = scores[name]
+        title = f"{name}: official {metric} = {s[metric]:.4f}"
+        table = Table(title=f"{title} (micro {s['micro_f1']:.4f}, macro {s['macro_f1']:.4f})")
+        table.add_column("label")
+        table.add_column("F1", justify="right")
+        for label, row in s["per_label"].items():
+            table.add_row(label, f"{row['f1']:.3f}")
+        out.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except BrokenPipeError:  # `slant analyze ... | head`
+        sys.stderr.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""A trained slant model: every head plus its model card, saved as JSON + one .npz of arrays."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from slant.errors import ModelError
+from slant.labels import FRAMES, GENRES, TECHNIQUES
+from slant.predict import LexicalMultiLabelClassifier, MultiLabelClassifier, SingleLabelClassifier
+from slant.spans import SpanTagger
+
+FORMAT_VERSION = 1
+DEFAULT_MODEL_DIR = Path(__file__).parent / "model"
+CARD_FILE = "model.json"
+WEIGHTS_FILE = "weights.npz"
+ANY_LANGUAGE = "any"  # thresholds used for languages the model was not tuned on
+
+
+@dataclass
+class Model:
+    name: str
+    version: str
+    encoder: str
+    techniques: MultiLabelClassifier
+    lexical: LexicalMultiLabelClassifier
+    frames: MultiLabelClassifier
+    genre: SingleLabelClassifier
+    spans: SpanTagger
+    # ISO language -> per-label thresholds, tuned by cross-validation; ANY_LANGUAGE is the fallback
+    technique_thresholds: dict[str, np.ndarray] = field(default_factory=dict)
+    frame_thresholds: dict[str, np.ndarray] = field(default_factory=dict)
+    card: dict[str, Any] = field(default_factory=dict)
+
+    def technique_proba(self, features: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """Paragraph technique probabilities: the mean of the dense and the lexical head."""
+        return fuse(self.techniques.predict_proba(features), self.lexical.predict_proba(texts))
+
+    def thresholds_for(self, kind: str, language: str | None) -> np.ndarray:
+        table = self.technique_thresholds if kind == "techniques" else self.frame_thresholds
+        return table.get(language or ANY_LANGUAGE, table[ANY_LANGUAGE])
+
+    def save(self, directory: str | Path) -> Path:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {}
+        for prefix, head in (
+            ("techniques", self.techniques),
+            ("lexical", self.lexical),
+            ("frames", self.frames),
+            ("genre", self.genre),
+            ("spans", self.spans),
+        ):
+            for key, value in head.get_state().items():
+                arrays[f"{prefix}.{key}"] = value
+        for kind, table in (
+            ("techniques", self.technique_thresholds),
+            ("frames", self.frame_thresholds),
+        ):
+            for lang, values in table.items():
+                arrays[f"thresholds.{kind}.{lang}"] = values.astype(np.float32)
+        tmp = directory / (WEIGHTS_FILE + ".tmp.npz")
+        np.savez_compressed(tmp, **arrays)
+        tmp.replace(directory / WEIGHTS_FILE)
+        card = {
+            "format_version": FORMAT_VERSION,
+            "name": self.name,
+            "version": self.version,
+            "encoder": self.encoder,
+            "labels": {
+                "genres": list(GENRES),
+                "frames": list(FRAMES),
+                "techniques": list(TECHNIQUES),
+            },
+            **{k: v for k, v in self.card.items() if k not in {"name", "version", "encoder"}},
+        }
+        (directory / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path | None = None) -> Model:
+        directory = Path(directory) if directory else DEFAULT_MODEL_DIR
+        card_path, weights_path = directory / CARD_FILE, directory / WEIGHTS_FILE
+        if not card_path.is_file() or not weights_path.is_file():
+            raise ModelError(
+                f"{directory}: not a slant model directory (needs {CARD_FILE} and {WEIGHTS_FILE}); "
+                "build one with `slant train`"
+            )
+        card = json.loads(card_path.read_text())
+        if card.get("format_version") != FORMAT_VERSION:
+            raise ModelError(
+                f"{directory}: model format {card.get('format_version')} is not "
+                f"{FORMAT_VERSION}; retrain it with this version of slant"
+            )
+        labels = card["labels"]
+        if (labels["techniques"], labels["frames"], labels["genres"]) != (
+            list(TECHNIQUES),
+            list(FRAMES),
+            list(GENRES),
+        ):
+            raise ModelError(f"{directory}: the model's label sets differ from the official ones")
+        with np.load(weights_path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+
+        def part(prefix: str) -> dict[str, np.ndarray]:
+            return {
+                k[len(prefix) + 1 :]: v for k, v in arrays.items() if k.startswith(prefix + ".")
+            }
+
+        def thresholds(kind: str) -> dict[str, np.ndarray]:
+            return part(f"thresholds.{kind}")
+
+        return cls(
+            name=card["name"],
+            version=card["version"],
+            encoder=card["encoder"],
+            techniques=MultiLabelClassifier.from_state(TECHNIQUES, part("techniques")),
+            lexical=LexicalMultiLabelClassifier.from_state(TECHNIQUES, part("lexical")),
+            frames=MultiLabelClassifier.from_state(FRAMES, part("frames")),
+            genre=SingleLabelClassifier.from_state(GENRES, part("genre")),
+            spans=SpanTagger.from_state(TECHNIQUES, part("spans")),
+            technique_thresholds=thresholds("techniques"),
+            frame_thresholds=thresholds("frames"),
+            card=card,
+        )
+
+
+def fuse(dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+    return (dense + lexical) / 2

@@ -1,0 +1,221 @@
+"""Classifier heads over encoded features, with the scikit-learn estimator contract.
+
+The fitted state is plain numpy arrays (``get_state`` / ``from_state``), so a model directory holds
+no pickles and loads with any scikit-learn version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+
+THRESHOLD_GRID = np.round(np.arange(0.20, 0.951, 0.025), 3)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+def _fit_binary(X: np.ndarray, y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, float]:
+    if y.min() == y.max():  # a label never (or always) seen: a constant, calibrated to the prior
+        prior = np.clip(y.mean(), 1e-4, 1 - 1e-4)
+        return np.zeros(X.shape[1], np.float32), float(np.log(prior / (1 - prior)))
+    model = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, random_state=seed)
+    model.fit(X, y)
+    return model.coef_[0].astype(np.float32), float(model.intercept_[0])
+
+
+class MultiLabelClassifier:
+    """One balanced logistic regression per label, with a decision threshold per label."""
+
+    def __init__(self, labels: Sequence[str], C: float = 1.0, seed: int = 0, n_jobs: int = 2):
+        self.labels = tuple(labels)
+        self.C = C
+        self.seed = seed
+        self.n_jobs = n_jobs
+
+    def fit(self, X: np.ndarray, Y: np.ndarray) -> MultiLabelClassifier:
+        X = np.asarray(X, np.float32)
+        Y = np.asarray(Y)
+        if Y.shape != (X.shape[0], len(self.labels)):
+            raise ValueError(f"Y must have shape ({X.shape[0]}, {len(self.labels)}), not {Y.shape}")
+        fitted = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_binary)(X, Y[:, j], self.C, self.seed) for j in range(len(self.labels))
+        )
+        self.coef_ = np.stack([w for w, _ in fitted])
+        self.intercept_ = np.array([b for _, b in fitted], np.float32)
+        self.thresholds_ = np.full(len(self.labels), 0.5, np.float32)
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return _sigmoid(np.asarray(X, np.float32) @ self.coef_.T + self.intercept_)
+
+    def predict(self, X: np.ndarray, thresholds: np.ndarray | None = None) -> np.ndarray:
+        cut = self.thresholds_ if thresholds is None else thresholds
+        return (self.predict_proba(X) >= cut).astype(np.int8)
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        return {"coef": self.coef_, "intercept": self.intercept_, "thresholds": self.thresholds_}
+
+    @classmethod
+    def from_state(
+        cls, labels: Sequence[str], state: dict[str, np.ndarray]
+    ) -> MultiLabelClassifier:
+        model = cls(labels)
+        model.coef_ = state["coef"].astype(np.float32)
+        model.intercept_ = state["intercept"].astype(np.float32)
+        model.thresholds_ = state["thresholds"].astype(np.float32)
+        return model
+
+
+class SingleLabelClassifier:
+    """Multinomial logistic regression with class weights for rare classes (e.g. satire)."""
+
+    def __init__(self, labels: Sequence[str], C: float = 1.0, seed: int = 0):
+        self.labels = tuple(labels)
+        self.C = C
+        self.seed = seed
+
+    def fit(self, X: np.ndarray, y: Sequence[str]) -> SingleLabelClassifier:
+        index = {label: i for i, label in enumerate(self.labels)}
+        unknown = sorted(set(y) - set(index))
+        if unknown:
+            raise ValueError(f"labels not in {self.labels}: {unknown}")
+        targets = np.array([index[label] for label in y])
+        coef = np.zeros((len(self.labels), X.shape[1]), np.float32)
+        intercept = np.full(len(self.labels), -30.0, np.float32)  # classes unseen in training
+        classes = np.unique(targets)
+        if len(classes) == 1:  # nothing to discriminate: always the one class seen
+            intercept[classes[0]] = 0.0
+        else:
+            model = LogisticRegression(
+                C=self.C, class_weight="balanced", max_iter=3000, random_state=self.seed
+            )
+            model.fit(np.asarray(X, np.float32), targets)
+            if len(classes) == 2:  # sklearn stores one row for two classes
+                coef[classes[1]], intercept[classes[1]] = model.coef_[0], model.intercept_[0]
+                intercept[classes[0]] = 0.0
+            else:
+                coef[classes] = model.coef_
+                intercept[classes] = model.intercept_
+        self.coef_, self.intercept_ = coef, intercept
+        self.bias_ = np.zeros(len(self.labels), np.float32)
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        z = np.asarray(X, np.float32) @ self.coef_.T + self.intercept_ + self.bias_
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict(self, X: np.ndarray) -> list[str]:
+        return [self.labels[i] for i in self.predict_proba(X).argmax(axis=1)]
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        return {"coef": self.coef_, "intercept": self.intercept_, "bias": self.bias_}
+
+    @classmethod
+    def from_state(
+        cls, labels: Sequence[str], state: dict[str, np.ndarray]
+    ) -> SingleLabelClassifier:
+        model = cls(labels)
+        model.coef_ = state["coef"].astype(np.float32)
+        model.intercept_ = state["intercept"].astype(np.float32)
+        model.bias_ = state["bias"].astype(np.float32)
+        return model
+
+
+def tune_thresholds(Y: np.ndarray, P: np.ndarray, grid: np.ndarray = THRESHOLD_GRID) -> np.ndarray:
+    """Per-label thresholds that maximise each label's F1 on out-of-fold probabilities.
+
+    Labels with no positive example keep 0.5: tuning on nothing would only overfit.
+    """
+    thresholds = np.full(Y.shape[1], 0.5, np.float32)
+    for j in range(Y.shape[1]):
+        if Y[:, j].sum() == 0:
+            continue
+        scores = [f1_score(Y[:, j], P[:, j] >= t, zero_division=0) for t in grid]
+        thresholds[j] = grid[int(np.argmax(scores))]
+    return thresholds
+
+
+class LexicalMultiLabelClassifier:
+    """TF-IDF word uni+bigrams with one balanced linear model per label.
+
+    Persuasion lives in wording ("so-called", "traitor", "wake up") that a sentence embedding
+    blurs, so this head complements the dense one; their probabilities are averaged.
+    """
+
+    def __init__(
+        self,
+        labels: Sequence[str],
+        C: float = 1.0,
+        max_features: int = 40000,
+        seed: int = 0,
+        n_jobs: int = 2,
+    ):
+        self.labels = tuple(labels)
+        self.C = C
+        self.max_features = max_features
+        self.seed = seed
+        self.n_jobs = n_jobs
+
+    @staticmethod
+    def _vectorizer(
+        vocabulary: dict[str, int] | None = None, max_features: int | None = None, min_df: int = 1
+    ):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        return TfidfVectorizer(
+            ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, max_features=max_features,
+            vocabulary=vocabulary, dtype=np.float32,
+        )  # fmt: skip
+
+    def fit(self, texts: Sequence[str], Y: np.ndarray) -> LexicalMultiLabelClassifier:
+        Y = np.asarray(Y)
+        # min_df=2 drops one-off words, except in tiny corpora where it would drop everything
+        self.vectorizer_ = self._vectorizer(
+            max_features=self.max_features, min_df=2 if len(texts) >= 100 else 1
+        )
+        X = self.vectorizer_.fit_transform(texts)
+        fitted = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_sparse)(X, Y[:, j], self.C, self.seed) for j in range(len(self.labels))
+        )
+        self.coef_ = np.stack([w for w, _ in fitted]).astype(np.float16)
+        self.intercept_ = np.array([b for _, b in fitted], np.float32)
+        return self
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        X = self.vectorizer_.transform(texts)
+        return _sigmoid(X @ self.coef_.T.astype(np.float32) + self.intercept_)
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        vocab = self.vectorizer_.vocabulary_
+        terms = np.array(sorted(vocab, key=vocab.__getitem__)).astype(str)
+        return {"vocabulary": terms, "idf": self.vectorizer_.idf_.astype(np.float32),
+                "coef": self.coef_, "intercept": self.intercept_}  # fmt: skip
+
+    @classmethod
+    def from_state(
+        cls, labels: Sequence[str], state: dict[str, np.ndarray]
+    ) -> LexicalMultiLabelClassifier:
+        model = cls(labels)
+        vocabulary = {str(term): i for i, term in enumerate(state["vocabulary"])}
+        model.vectorizer_ = cls._vectorizer(vocabulary=vocabulary)
+        model.vectorizer_.idf_ = state["idf"].astype(np.float32)
+        model.coef_ = state["coef"]
+        model.intercept_ = state["intercept"].astype(np.float32)
+        return model
+
+
+def _fit_sparse(X, y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, float]:
+    if y.min() == y.max():
+        prior = np.clip(y.mean(), 1e-4, 1 - 1e-4)
+        return np.zeros(X.shape[1], np.float32), float(np.log(prior / (1 - prior)))
+    model = LogisticRegression(C=C, solver="liblinear", class_weight="balanced", random_state=seed)
+    model.fit(X, y)
+    return model.coef_[0], float(model.intercept_[0])

