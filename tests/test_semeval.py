@@ -110,7 +110,7 @@ def test_spans_lie_inside_paragraphs_labelled_with_their_technique(data: semeval
             assert tech in data.techniques[(aid, owner[0].number)]
 
 
-def test_load_without_labels(tmp_path: Path) -> None:
+def test_load_without_labels() -> None:
     data = semeval.load_split(ROOT, "en", "train", with_labels=False)
     assert data.genres is None and data.frames is None and data.techniques is None
     assert data.spans is None

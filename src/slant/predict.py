@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
@@ -182,9 +182,11 @@ class LexicalMultiLabelClassifier:
             max_features=self.max_features, min_df=2 if len(texts) >= 100 else 1
         )
         X = self.vectorizer_.fit_transform(texts)
-        fitted = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_sparse)(X, Y[:, j], self.C, self.seed) for j in range(len(self.labels))
-        )
+        # Shared read-only memory maps break sparse solvers ("WRITEBACKIFCOPY base is read-only").
+        with parallel_config(max_nbytes=None):
+            fitted = Parallel(n_jobs=self.n_jobs)(
+                delayed(_fit_sparse)(X, Y[:, j], self.C, self.seed) for j in range(len(self.labels))
+            )
         self.coef_ = np.stack([w for w, _ in fitted]).astype(np.float16)
         self.intercept_ = np.array([b for _, b in fitted], np.float32)
         return self

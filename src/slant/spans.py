@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 from sklearn.linear_model import LogisticRegression
 
 from slant.segment import Segment, tokens
@@ -110,9 +110,12 @@ class SpanTagger:
         X = self._matrix(rows_feats)
         Y = np.vstack(targets) if targets else np.zeros((0, len(self.labels)), bool)
         mask = np.vstack(present) if present else Y
-        fitted = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._fit_one)(X[mask[:, k]], Y[mask[:, k], k]) for k in range(len(self.labels))
-        )
+        # Shared read-only memory maps break sparse solvers ("WRITEBACKIFCOPY base is read-only").
+        with parallel_config(max_nbytes=None):
+            fitted = Parallel(n_jobs=self.n_jobs)(
+                delayed(self._fit_one)(X[mask[:, k]], Y[mask[:, k], k])
+                for k in range(len(self.labels))
+            )
         self.coef_ = np.stack([w for w, _ in fitted]).astype(np.float16)
         self.intercept_ = np.array([b for _, b in fitted], np.float32)
         return self
