@@ -19,13 +19,19 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+# soft_wrap: an error stays on one line (Rich would wrap it at 80 columns when not a terminal)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 FORMATS = ("text", "json", "semeval")
 ModelOption = Annotated[
     Path | None,
     typer.Option("--model", help="Model directory (default: the model shipped with slant)."),
 ]
+
+
+def _emit(line: str) -> None:
+    """Write one machine-readable line verbatim: Rich would wrap it and expand its tabs."""
+    sys.stdout.write(line + "\n")
 
 
 def _fail(message: str) -> None:
@@ -89,10 +95,10 @@ def analyze(
             failed += 1
             err.print(f"[red]error:[/] {result}", markup=True)
         elif fmt == "json":
-            out.print(result.to_json(indent=None if many else 2), markup=False, highlight=False)
+            _emit(result.to_json(indent=None if many else 2))
         elif fmt == "semeval":
             for line in semeval_lines(result):
-                out.print(line, markup=False, highlight=False)
+                _emit(line)
         else:
             render(result, out, min_score=min_score)
     if failed:

@@ -1,0 +1,68 @@
+"""Cross-validated accuracy of slant's training recipe, per language and subtask.
+
+    python bench/accuracy.py --data ../shared/data/semeval2023t3 --langs en --folds 5 [--record]
+
+Runs the same K-fold cross-validation by article that `slant train` runs (thresholds tuned on the
+other folds only), prints a Markdown table, and with --record appends it to docs/benchmarks.md
+with the command, machine and date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+from pathlib import Path
+
+from slant.train import TrainConfig, train
+
+ROOT = Path(__file__).resolve().parents[1]
+COLUMNS = (
+    ("ST1 macro-F1", "st1_macro_f1"),
+    ("ST1 micro-F1", "st1_micro_f1"),
+    ("ST2 micro-F1", "st2_micro_f1"),
+    ("ST2 macro-F1", "st2_macro_f1"),
+    ("ST3 micro-F1", "st3_micro_f1"),
+    ("ST3 macro-F1", "st3_macro_f1"),
+)
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def table(cv: dict[str, dict[str, float]]) -> str:
+    lines = ["| lang | " + " | ".join(c for c, _ in COLUMNS) + " |"]
+    lines.append("|---" * (len(COLUMNS) + 1) + "|")
+    for lang, scores in cv.items():
+        lines.append(f"| {lang} | " + " | ".join(f"{scores[k]:.3f}" for _, k in COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/semeval2023t3")
+    parser.add_argument("--langs", default="en")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--record", action="store_true", help="append to docs/benchmarks.md")
+    args = parser.parse_args()
+    config = TrainConfig(langs=tuple(args.langs.split(",")), folds=args.folds, seed=args.seed)
+    model, report = train(args.data, config, log=lambda m: print(m, file=sys.stderr))
+    text = table(model.card["cv"])
+    print(text)
+    if args.record:
+        command = "python bench/accuracy.py " + " ".join(sys.argv[1:])
+        entry = (
+            f"\n### Accuracy: {args.folds}-fold CV by article on train ({args.langs})\n\n"
+            f"- date: {dt.date.today()}; machine: {machine()}\n- command: `{command}`\n"
+            f"- training + CV time: {report['train_seconds']:.0f} s\n\n{text}\n"
+        )
+        with open(ROOT / "docs/benchmarks.md", "a", encoding="utf-8") as handle:
+            handle.write(entry)
+
+
+if __name__ == "__main__":
+    main()
