@@ -97,3 +97,45 @@ def encode_articles(
         out.append(vectors[start : start + len(paragraphs)])
         start += len(paragraphs)
     return out
+
+
+class CachedEncoder:
+    """Wraps an encoder with an on-disk cache keyed by text hash (re-training skips encoding)."""
+
+    def __init__(self, encoder: SentenceEncoder, directory: str | os.PathLike[str]):
+        from pathlib import Path
+
+        self.encoder = encoder
+        self.name, self.dim = encoder.name, encoder.dim
+        self.path = Path(directory) / f"{encoder.name}-embeddings.npz"
+        self._index: dict[str, int] = {}
+        self._vectors = np.zeros((0, encoder.dim), np.float32)
+        if self.path.is_file():
+            with np.load(self.path, allow_pickle=False) as npz:
+                self._vectors = npz["vectors"]
+                self._index = {k: i for i, k in enumerate(npz["keys"].tolist())}
+
+    @staticmethod
+    def _key(text: str) -> str:
+        import hashlib
+
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [self._key(t) for t in texts]
+        missing = sorted(
+            {k: t for k, t in zip(keys, texts, strict=True) if k not in self._index}.items()
+        )
+        if missing:
+            fresh = self.encoder.encode([t for _, t in missing])
+            start = len(self._vectors)
+            self._vectors = np.vstack([self._vectors, fresh])
+            self._index.update({k: start + i for i, (k, _) in enumerate(missing)})
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp.npz")
+            order = sorted(self._index, key=self._index.__getitem__)
+            np.savez(tmp, keys=np.array(order), vectors=self._vectors)
+            tmp.replace(self.path)
+        if not keys:
+            return np.zeros((0, self.dim), np.float32)
+        return self._vectors[[self._index[k] for k in keys]]

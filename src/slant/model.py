@@ -80,6 +80,7 @@ class Model:
             **{k: v for k, v in self.card.items() if k not in {"name", "version", "encoder"}},
         }
         (directory / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+        (directory / "README.md").write_text(card_markdown(card))
         return directory
 
     @classmethod
@@ -132,3 +133,39 @@ class Model:
 
 def fuse(dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
     return (dense + lexical) / 2
+
+
+def card_markdown(card: dict[str, Any]) -> str:
+    """A human-readable model card; ``model.json`` holds the same facts and more."""
+    training = card.get("training", {})
+    lines = [
+        f"# Model card: {card['name']} {card['version']}",
+        "",
+        f"- encoder: `{card['encoder']}` (multilingual Universal Sentence Encoder v3, from PyPI)",
+        f"- trained with: `{training.get('command', '?')}`",
+        f"- languages: {', '.join(training.get('languages', []))}; "
+        f"paragraphs: {training.get('paragraphs', '?')}; training time: "
+        f"{training.get('seconds', '?')} s",
+        "- data: SemEval-2023 Task 3 train split (research use only; not redistributed here); "
+        "SHA-256 of every file used is in model.json",
+        "- labels: the official SemEval-2023 Task 3 lists (3 genres, 14 frames, 23 techniques)",
+        "- package versions: "
+        + ", ".join(f"{k} {v}" for k, v in card.get("package_versions", {}).items()),
+        "",
+        "## Cross-validation by article on train (thresholds tuned on the other folds)",
+        "",
+        "| lang | ST1 macro-F1 | ST2 micro-F1 | ST3 micro-F1 | ST3 macro-F1 |",
+        "|---|---|---|---|---|",
+    ]
+    for lang, cv in card.get("cv", {}).items():
+        lines.append(
+            f"| {lang} | {cv['st1_macro_f1']:.3f} | {cv['st2_micro_f1']:.3f} | "
+            f"{cv['st3_micro_f1']:.3f} | {cv['st3_macro_f1']:.3f} |"
+        )
+    lines += [
+        "",
+        "Per-label decision thresholds (per language) are listed in model.json. Expect lower",
+        "scores on other data: the official dev split has more reporting articles than train.",
+        "",
+    ]
+    return "\n".join(lines)

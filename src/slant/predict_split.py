@@ -32,8 +32,8 @@ def predict_split(
     iso = ISO_OF.get(lang)
     sources = [Source(aid, data.texts[aid]) for aid in data.article_ids]
     results = dict(zip(data.article_ids, analyzer.analyze_many(sources, language=iso), strict=True))
-    genres = {aid: r.genre.label for aid, r in results.items()}
-    frames = {aid: [f.label for f in r.frames] for aid, r in results.items()}
+    genres = {aid: results[aid].genre.label for aid in data.subtask_ids[1]}
+    frames = {aid: [f.label for f in results[aid].frames] for aid in data.subtask_ids[2]}
     by_paragraph = {(aid, p.index): p for aid, r in results.items() for p in r.paragraphs}
     techniques = []
     for aid, number in data.paragraph_ids:

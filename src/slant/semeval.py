@@ -42,6 +42,8 @@ class Split:
     frames: dict[str, list[str]] | None = None
     techniques: dict[ParagraphKey, list[str]] | None = None
     spans: dict[str, list[tuple[str, int, int]]] | None = field(default=None)
+    # subtask (1, 2, 3) -> ids of the articles in that subtask's folder
+    subtask_ids: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def article_ids(self) -> list[str]:
@@ -72,17 +74,33 @@ def article_dirs(lang_dir: Path, split: str) -> list[Path]:
     return [d for d in dirs if d.is_dir()]
 
 
-def read_articles(lang_dir: Path, split: str) -> dict[str, str]:
+def read_articles(lang_dir: Path, split: str) -> tuple[dict[str, str], dict[int, list[str]]]:
+    """Texts of every article of the split, and which article ids each subtask folder holds.
+
+    The subtask folders hold different sets (e.g. 446 vs 433 articles in en train), and the
+    official scorers want exactly a subtask's own ids. A plain ``S-articles/`` folder (the test
+    release) serves all three subtasks.
+    """
     dirs = article_dirs(lang_dir, split)
     if not dirs:
         raise InputError(lang_dir, f"no {split}-articles-subtask-N folder")
     texts: dict[str, str] = {}
+    by_subtask: dict[int, list[str]] = {}
     for folder in dirs:
+        ids = []
         for path in sorted(folder.iterdir()):
             match = _ARTICLE.match(path.name)
-            if match and match.group(1) not in texts:
-                texts[match.group(1)] = read_text(path)
-    return texts
+            if match:
+                ids.append(match.group(1))
+                if match.group(1) not in texts:
+                    texts[match.group(1)] = read_text(path)
+        suffix = folder.name.rsplit("-", 1)[-1]
+        subtasks = [int(suffix)] if suffix.isdigit() else [1, 2, 3]
+        for subtask in subtasks:
+            by_subtask.setdefault(subtask, sorted(ids))
+    for subtask in (1, 2, 3):
+        by_subtask.setdefault(subtask, sorted(texts))
+    return texts, by_subtask
 
 
 def _rows(path: Path, min_fields: int) -> Iterable[tuple[int, list[str]]]:
@@ -201,9 +219,13 @@ def _repair_glued(keys: list[ParagraphKey], texts: dict[str, str]) -> list[Parag
 
 def load_split(root: Path, lang: str, split: str, with_labels: bool = True) -> Split:
     lang_dir = language_dir(Path(root), lang)
-    texts = read_articles(lang_dir, split)
+    texts, subtask_ids = read_articles(lang_dir, split)
     data = Split(
-        lang=lang, split=split, texts=texts, paragraph_ids=read_template(lang_dir, split, texts)
+        lang=lang,
+        split=split,
+        texts=texts,
+        paragraph_ids=read_template(lang_dir, split, texts),
+        subtask_ids=subtask_ids,
     )
     if not with_labels:
         return data

@@ -23,6 +23,7 @@ from sklearn.metrics import f1_score
 
 from slant.encode import (
     DEFAULT_ENCODER,
+    CachedEncoder,
     article_features,
     encode_articles,
     load_encoder,
@@ -56,6 +57,7 @@ class TrainConfig:
     frame_C: float = 1.0
     genre_C: float = 1.0
     span_C: float = 0.5
+    cache_dir: str | None = None  # reuse paragraph embeddings across runs
     name: str = "slant-default"
     version: str = "0.1.0"
 
@@ -91,6 +93,8 @@ def load_corpus(root: Path, config: TrainConfig, log: Log) -> Corpus:
     log(f"encoding {sum(len(v) for v in lines.values()):,} paragraphs of {len(ids):,} articles")
     start = time.perf_counter()
     encoder = load_encoder(config.encoder)
+    if config.cache_dir:
+        encoder = CachedEncoder(encoder, config.cache_dir)
     matrices = encode_articles(encoder, [[p.text for p in lines[uid]] for uid in ids])
     log(f"encoded in {time.perf_counter() - start:.0f} s")
     corpus = Corpus(
