@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from slant.errors import SlantError
 
@@ -35,7 +36,7 @@ def _emit(line: str) -> None:
 
 
 def _fail(message: str) -> None:
-    err.print(f"[red]error:[/] {message}", markup=True)
+    err.print(f"[red]error:[/] {escape(message)}", markup=True)
     raise typer.Exit(2)
 
 
@@ -87,13 +88,13 @@ def analyze(
                 yield read_input(item)
             except InputError as exc:
                 failed += 1
-                err.print(f"[red]error:[/] {exc}", markup=True)
+                err.print(f"[red]error:[/] {escape(str(exc))}", markup=True)
 
     many = len(items) > 1
     for result in _each(analyzer, sources(), language):
         if isinstance(result, InputError):
             failed += 1
-            err.print(f"[red]error:[/] {result}", markup=True)
+            err.print(f"[red]error:[/] {escape(str(result))}", markup=True)
         elif fmt == "json":
             _emit(result.to_json(indent=None if many else 2))
         elif fmt == "semeval":
@@ -103,7 +104,8 @@ def analyze(
             render(result, out, min_score=min_score)
     if failed:
         if many:
-            err.print(f"{failed} of {len(items)} inputs failed; the others were analysed")
+            rest = "the others were analysed" if failed < len(items) else "nothing was analysed"
+            err.print(f"{failed} of {len(items)} inputs failed; {rest}")
         raise typer.Exit(1)
 
 

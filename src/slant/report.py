@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -35,7 +36,7 @@ def render(analysis: Analysis, console: Console, min_score: float = 0.0) -> None
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
-    head.add_row("Source", analysis.source or "-")
+    head.add_row("Source", Text(analysis.source or "-"))
     head.add_row("Language", analysis.language)
     genre_scores = "  ".join(f"{g} {s:.2f}" for g, s in analysis.genre.scores.items())
     head.add_row("Genre", f"[bold]{analysis.genre.label}[/] ({genre_scores})")
@@ -52,8 +53,9 @@ def render(analysis: Analysis, console: Console, min_score: float = 0.0) -> None
     )
     head.add_row("Techniques", summary or "none found")
     for warning in analysis.warnings:
-        head.add_row("[yellow]Warning[/]", warning)
-    console.print(Panel(head, title=analysis.title or "Article", title_align="left"))
+        head.add_row("[yellow]Warning[/]", Text(warning))
+    title = escape(analysis.title) if analysis.title else "Article"  # article text is not markup
+    console.print(Panel(head, title=title, title_align="left"))
 
     for paragraph in analysis.paragraphs:
         shown = [t for t in paragraph.techniques if t.score >= min_score]
@@ -72,7 +74,7 @@ def render(analysis: Analysis, console: Console, min_score: float = 0.0) -> None
                     f" {describe(technique.label).title} ", style=CATEGORY_STYLE[technique.category]
                 ),
                 f"{technique.score:.2f}",
-                quotes,
+                Text(quotes),
             )
         console.print(
             Panel(Group(body, Text(""), rows), title=f"¶ {paragraph.index}", title_align="left")

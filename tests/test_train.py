@@ -1,0 +1,154 @@
+"""Training on the fixture corpus: determinism, the model card, and saving/loading a model."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import FIXTURE_ARTICLES, FIXTURE_CORPUS, read_article, train_fixture_model
+
+from slant import Analyzer
+from slant.encode import paragraph_features
+from slant.errors import ModelError
+from slant.labels import FRAMES, GENRES, TECHNIQUES
+from slant.model import CARD_FILE, WEIGHTS_FILE, Model
+from slant.segment import paragraphs
+
+CV_KEYS = {
+    "st1_macro_f1",
+    "st1_micro_f1",
+    "st2_micro_f1",
+    "st2_macro_f1",
+    "st3_micro_f1",
+    "st3_macro_f1",
+}
+
+
+@pytest.fixture(scope="module")
+def retrained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Model, Path]:
+    """A second model trained with the same seed as ``tiny_model``, in memory and saved."""
+    model, _ = train_fixture_model(seed=0)
+    return model, model.save(tmp_path_factory.mktemp("retrained"))
+
+
+def _weights(directory: Path) -> dict[str, np.ndarray]:
+    with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+def _card(directory: Path) -> dict:
+    return json.loads((directory / CARD_FILE).read_text(encoding="utf-8"))
+
+
+def test_training_with_the_same_seed_is_deterministic(tiny_model: Path, retrained) -> None:
+    first, second = _weights(tiny_model), _weights(retrained[1])
+    assert sorted(first) == sorted(second)
+    assert len(first) > 10
+    for key in first:
+        assert first[key].dtype == second[key].dtype, key
+        np.testing.assert_array_equal(first[key], second[key], err_msg=key)
+    card_1, card_2 = _card(tiny_model), _card(retrained[1])
+    assert card_1["cv"] == card_2["cv"]
+    assert card_1["thresholds"] == card_2["thresholds"]
+    assert card_1["training"]["data_sha256"] == card_2["training"]["data_sha256"]
+
+
+def test_model_card_records_how_the_model_was_made(tiny_model: Path) -> None:
+    card = _card(tiny_model)
+    assert card["format_version"] == 1
+    assert card["labels"] == {
+        "genres": list(GENRES),
+        "frames": list(FRAMES),
+        "techniques": list(TECHNIQUES),
+    }
+    training = card["training"]
+    assert isinstance(training["command"], str) and training["command"].startswith("slant")
+    assert training["languages"] == ["en"]
+    assert training["config"]["folds"] == 2 and training["config"]["seed"] == 0
+    assert training["paragraphs"] == 17  # the fixture's labelled paragraphs
+    assert set(card["package_versions"]) >= {"python", "numpy", "scikit-learn", "slant"}
+
+
+def test_model_card_hashes_the_training_data(tiny_model: Path) -> None:
+    hashes = _card(tiny_model)["training"]["data_sha256"]
+    for n in (1, 2, 3):
+        name = f"en/train-labels-subtask-{n}.txt"
+        expected = hashlib.sha256((FIXTURE_CORPUS / name).read_bytes()).hexdigest()
+        assert hashes[name] == expected
+    articles = [k for k in hashes if k.startswith("en/train-articles")]
+    assert len(articles) == 1
+    assert all(len(v) == 64 and int(v, 16) >= 0 for v in hashes.values())
+
+
+def test_model_card_cv_and_thresholds(tiny_model: Path) -> None:
+    card = _card(tiny_model)
+    assert set(card["cv"]) == {"en"}
+    assert set(card["cv"]["en"]) >= CV_KEYS
+    assert all(0.0 <= v <= 1.0 for v in card["cv"]["en"].values())
+    weights = _weights(tiny_model)
+    for kind, labels in (("techniques", TECHNIQUES), ("frames", FRAMES)):
+        table = card["thresholds"][kind]
+        assert set(table) == {"any", "en"}
+        for lang, named in table.items():
+            assert list(named) == list(labels)
+            assert all(0.0 < v < 1.0 for v in named.values())
+            # the card shows the thresholds the model uses
+            stored = weights[f"thresholds.{kind}.{lang}"]
+            np.testing.assert_allclose(list(named.values()), stored, atol=5e-4)
+
+
+def test_loading_a_missing_directory_explains_what_is_needed(tmp_path: Path) -> None:
+    missing = tmp_path / "no-model-here"
+    with pytest.raises(ModelError) as info:
+        Model.load(missing)
+    message = str(info.value)
+    assert str(missing) in message
+    assert CARD_FILE in message and WEIGHTS_FILE in message
+    assert "slant train" in message
+
+
+def test_loading_a_model_of_another_format_fails(tiny_model: Path, tmp_path: Path) -> None:
+    copy = Path(shutil.copytree(tiny_model, tmp_path / "model"))
+    card = _card(copy)
+    card["format_version"] = 99
+    (copy / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="format 99"):
+        Model.load(copy)
+
+
+def test_loading_a_model_with_other_labels_fails(tiny_model: Path, tmp_path: Path) -> None:
+    copy = Path(shutil.copytree(tiny_model, tmp_path / "model"))
+    card = _card(copy)
+    card["labels"]["frames"] = card["labels"]["frames"][:-1]
+    (copy / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="label sets"):
+        Model.load(copy)
+
+
+def test_save_and_load_give_identical_predictions(retrained, analyzer: Analyzer) -> None:
+    in_memory, directory = retrained
+    loaded = Model.load(directory)
+    encoder = analyzer.encoder
+    texts = [read_article(p) for p in sorted(FIXTURE_ARTICLES.glob("article*.txt"))]
+    texts.append("Brand new words\n\nZeppelins invade the unsuspecting marmalade factory.\n")
+    for text in texts:
+        lines = [p.text for p in paragraphs(text)]
+        features = paragraph_features(encoder.encode(lines))
+        np.testing.assert_array_equal(
+            in_memory.technique_proba(features, lines), loaded.technique_proba(features, lines)
+        )
+        for line in lines:
+            assert in_memory.spans.predict(line, TECHNIQUES) == loaded.spans.predict(
+                line, TECHNIQUES
+            )
+        expected = Analyzer(in_memory, encoder=encoder).analyze(text)
+        assert Analyzer(loaded, encoder=encoder).analyze(text) == expected
+    for kind in ("techniques", "frames"):
+        for lang in ("en", None, "xx"):
+            np.testing.assert_array_equal(
+                in_memory.thresholds_for(kind, lang), loaded.thresholds_for(kind, lang)
+            )
