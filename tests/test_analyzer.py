@@ -246,3 +246,32 @@ def test_empty_article_in_a_batch_is_named(analyzer: Analyzer) -> None:
     with pytest.raises(InputError) as info:
         list(analyzer.analyze_many(sources))
     assert info.value.source == "blank.txt"
+
+
+def test_analyze_each_reports_a_failing_article_and_analyses_the_rest(tiny_model: Path) -> None:
+    class Fragile:
+        """An encoder that breaks on one article, as a bug on odd input would."""
+
+        name, dim = "fragile", 512
+
+        def __init__(self, inner) -> None:
+            self.inner = inner
+
+        def encode(self, texts):
+            if any("BOOM" in t for t in texts):
+                raise RuntimeError("encoder exploded")
+            return self.inner.encode(texts)
+
+    base = Analyzer(tiny_model)
+    fragile = Analyzer(base.model, encoder=Fragile(base.encoder))
+    sources = [
+        Source("a.txt", "Title A\n\nThe council met on Monday."),
+        Source("bad.txt", "Title B\n\nBOOM goes the encoder."),
+        Source("empty.txt", "   \n"),
+        Source("c.txt", "Title C\n\nSpineless cowards ran the council."),
+    ]
+    out = list(fragile.analyze_each(sources, batch_size=4))
+    assert [type(r).__name__ for r in out] == ["Analysis", "InputError", "InputError", "Analysis"]
+    assert [r.source for r in out if isinstance(r, Analysis)] == ["a.txt", "c.txt"]
+    assert "bad.txt" in str(out[1]) and "encoder exploded" in str(out[1])
+    assert "empty.txt" in str(out[2]) and "empty" in str(out[2])

@@ -64,6 +64,41 @@ class Analyzer:
         if batch:
             yield from self._analyze_batch(batch, language)
 
+    def analyze_each(
+        self, sources: Iterable[Source], *, language: str | None = None, batch_size: int = 16
+    ) -> Iterator[Analysis | InputError]:
+        """Like ``analyze_many``, but an article that cannot be analysed does not stop the run.
+
+        It is yielded as an ``InputError`` naming the article, in its place; every other article
+        is still analysed. Use this for batches and corpora.
+        """
+        batch: list[Source] = []
+        for source in sources:
+            batch.append(source)
+            if len(batch) >= batch_size:
+                yield from self._each_in_batch(batch, language)
+                batch = []
+        if batch:
+            yield from self._each_in_batch(batch, language)
+
+    def _each_in_batch(
+        self, batch: list[Source], language: str | None
+    ) -> Iterator[Analysis | InputError]:
+        try:
+            results = self._analyze_batch(batch, language)
+        except Exception:  # find the culprit(s): analyse one by one
+            for source in batch:
+                try:
+                    yield self._analyze_batch([source], language)[0]
+                except InputError as exc:
+                    yield exc
+                except Exception as exc:  # a bug must not cost the other articles
+                    yield InputError(
+                        source.name, f"could not be analysed ({type(exc).__name__}: {exc})"
+                    )
+        else:
+            yield from results
+
     def _analyze_batch(self, sources: Sequence[Source], language: str | None) -> list[Analysis]:
         lines = []
         for source in sources:

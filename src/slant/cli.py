@@ -91,7 +91,7 @@ def analyze(
                 err.print(f"[red]error:[/] {escape(str(exc))}", markup=True)
 
     many = len(items) > 1
-    for result in _each(analyzer, sources(), language):
+    for result in analyzer.analyze_each(sources(), language=language):
         if isinstance(result, InputError):
             failed += 1
             err.print(f"[red]error:[/] {escape(str(result))}", markup=True)
@@ -107,32 +107,6 @@ def analyze(
             rest = "the others were analysed" if failed < len(items) else "nothing was analysed"
             err.print(f"{failed} of {len(items)} inputs failed; {rest}")
         raise typer.Exit(1)
-
-
-def _each(analyzer, sources, language):
-    """Analyse in batches; an article that fails on its own is reported, not fatal."""
-
-    batch = []
-    for source in sources:
-        batch.append(source)
-        if len(batch) == 16:
-            yield from _batch(analyzer, batch, language)
-            batch = []
-    if batch:
-        yield from _batch(analyzer, batch, language)
-
-
-def _batch(analyzer, batch, language):
-    from slant.errors import InputError
-
-    try:
-        yield from analyzer.analyze_many(batch, language=language, batch_size=len(batch))
-    except InputError:
-        for source in batch:  # find the culprit: analyse one by one
-            try:
-                yield from analyzer.analyze_many([source], language=language)
-            except InputError as exc:
-                yield exc
 
 
 @app.command()
