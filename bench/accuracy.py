@@ -1,10 +1,12 @@
 """Cross-validated accuracy of slant's training recipe, per language and subtask.
 
     python bench/accuracy.py --data ../shared/data/semeval2023t3 --langs en --folds 5 [--record]
+    python bench/accuracy.py --model src/slant/model [--record]
 
 Runs the same K-fold cross-validation by article that `slant train` runs (thresholds tuned on the
 other folds only), prints a Markdown table, and with --record appends it to docs/benchmarks.md
-with the command, machine and date.
+with the command, machine and date. With --model it reports the CV that `slant train` recorded in
+that model's card instead of re-running it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import platform
 import sys
 from pathlib import Path
 
+from slant.model import Model
 from slant.train import TrainConfig, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,18 +50,32 @@ def main() -> None:
     parser.add_argument("--langs", default="en")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", type=Path, help="report the CV stored in this model's card")
     parser.add_argument("--record", action="store_true", help="append to docs/benchmarks.md")
     args = parser.parse_args()
-    config = TrainConfig(langs=tuple(args.langs.split(",")), folds=args.folds, seed=args.seed)
-    model, report = train(args.data, config, log=lambda m: print(m, file=sys.stderr))
-    text = table(model.card["cv"])
+    if args.model:
+        card = Model.load(args.model).card
+        training = card["training"]
+        heading = f"model `{card['name']} {card['version']}` ({','.join(training['languages'])})"
+        details = (
+            f"- CV run by: `{training['command']}` ({training['config']['folds']} folds, "
+            f"seed {training['config']['seed']}, {training['seconds']:.0f} s)\n"
+        )
+        cv = card["cv"]
+    else:
+        config = TrainConfig(langs=tuple(args.langs.split(",")), folds=args.folds, seed=args.seed)
+        model, report = train(args.data, config, log=lambda m: print(m, file=sys.stderr))
+        heading = f"{args.folds}-fold CV by article on train ({args.langs})"
+        details = f"- training + CV time: {report['train_seconds']:.0f} s\n"
+        cv = model.card["cv"]
+    text = table(cv)
     print(text)
     if args.record:
         command = "python bench/accuracy.py " + " ".join(sys.argv[1:])
         entry = (
-            f"\n### Accuracy: {args.folds}-fold CV by article on train ({args.langs})\n\n"
+            f"\n### Accuracy: {heading}\n\n"
             f"- date: {dt.date.today()}; machine: {machine()}\n- command: `{command}`\n"
-            f"- training + CV time: {report['train_seconds']:.0f} s\n\n{text}\n"
+            f"{details}\n{text}\n"
         )
         with open(ROOT / "docs/benchmarks.md", "a", encoding="utf-8") as handle:
             handle.write(entry)
