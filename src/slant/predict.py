@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from joblib import Parallel, delayed, parallel_config
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
+
+from slant.encode import TfidfEncoder
+
+# scikit-learn is imported inside the fitting functions only: analysing never needs it.
 
 THRESHOLD_GRID = np.round(np.arange(0.20, 0.951, 0.025), 3)
 
@@ -24,6 +25,8 @@ def _fit_binary(X: np.ndarray, y: np.ndarray, C: float, seed: int) -> tuple[np.n
     if y.min() == y.max():  # a label never (or always) seen: a constant, calibrated to the prior
         prior = np.clip(y.mean(), 1e-4, 1 - 1e-4)
         return np.zeros(X.shape[1], np.float32), float(np.log(prior / (1 - prior)))
+    from sklearn.linear_model import LogisticRegression
+
     model = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, random_state=seed)
     model.fit(X, y)
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])
@@ -43,6 +46,8 @@ class MultiLabelClassifier:
         Y = np.asarray(Y)
         if Y.shape != (X.shape[0], len(self.labels)):
             raise ValueError(f"Y must have shape ({X.shape[0]}, {len(self.labels)}), not {Y.shape}")
+        from joblib import Parallel, delayed
+
         fitted = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_binary)(X, Y[:, j], self.C, self.seed) for j in range(len(self.labels))
         )
@@ -89,6 +94,8 @@ class SingleLabelClassifier:
         coef = np.zeros((len(self.labels), X.shape[1]), np.float32)
         intercept = np.full(len(self.labels), -30.0, np.float32)  # classes unseen in training
         classes = np.unique(targets)
+        from sklearn.linear_model import LogisticRegression
+
         if len(classes) == 1:  # nothing to discriminate: always the one class seen
             intercept[classes[0]] = 0.0
         else:
@@ -134,6 +141,8 @@ def tune_thresholds(Y: np.ndarray, P: np.ndarray, grid: np.ndarray = THRESHOLD_G
 
     Labels with no positive example keep 0.5: tuning on nothing would only overfit.
     """
+    from sklearn.metrics import f1_score
+
     thresholds = np.full(Y.shape[1], 0.5, np.float32)
     for j in range(Y.shape[1]):
         if Y[:, j].sum() == 0:
@@ -164,24 +173,13 @@ class LexicalMultiLabelClassifier:
         self.seed = seed
         self.n_jobs = n_jobs
 
-    @staticmethod
-    def _vectorizer(
-        vocabulary: dict[str, int] | None = None, max_features: int | None = None, min_df: int = 1
-    ):
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        return TfidfVectorizer(
-            ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, max_features=max_features,
-            vocabulary=vocabulary, dtype=np.float32,
-        )  # fmt: skip
-
     def fit(self, texts: Sequence[str], Y: np.ndarray) -> LexicalMultiLabelClassifier:
         Y = np.asarray(Y)
         # min_df=2 drops one-off words, except in tiny corpora where it would drop everything
-        self.vectorizer_ = self._vectorizer(
-            max_features=self.max_features, min_df=2 if len(texts) >= 100 else 1
-        )
-        X = self.vectorizer_.fit_transform(texts)
+        self.vectorizer_ = TfidfEncoder(self.max_features, min_df=2 if len(texts) >= 100 else 1)
+        X = self.vectorizer_.fit(texts).transform(texts)
+        from joblib import Parallel, delayed, parallel_config
+
         # Shared read-only memory maps break sparse solvers ("WRITEBACKIFCOPY base is read-only").
         with parallel_config(max_nbytes=None):
             fitted = Parallel(n_jobs=self.n_jobs)(
@@ -196,19 +194,14 @@ class LexicalMultiLabelClassifier:
         return _sigmoid(X @ self.coef_.T.astype(np.float32) + self.intercept_)
 
     def get_state(self) -> dict[str, np.ndarray]:
-        vocab = self.vectorizer_.vocabulary_
-        terms = np.array(sorted(vocab, key=vocab.__getitem__)).astype(str)
-        return {"vocabulary": terms, "idf": self.vectorizer_.idf_.astype(np.float32),
-                "coef": self.coef_, "intercept": self.intercept_}  # fmt: skip
+        return {**self.vectorizer_.get_state(), "coef": self.coef_, "intercept": self.intercept_}
 
     @classmethod
     def from_state(
         cls, labels: Sequence[str], state: dict[str, np.ndarray]
     ) -> LexicalMultiLabelClassifier:
         model = cls(labels)
-        vocabulary = {str(term): i for i, term in enumerate(state["vocabulary"])}
-        model.vectorizer_ = cls._vectorizer(vocabulary=vocabulary)
-        model.vectorizer_.idf_ = state["idf"].astype(np.float32)
+        model.vectorizer_ = TfidfEncoder.from_state(state)
         model.coef_ = state["coef"]
         model.intercept_ = state["intercept"].astype(np.float32)
         return model
@@ -218,6 +211,8 @@ def _fit_sparse(X, y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, floa
     if y.min() == y.max():
         prior = np.clip(y.mean(), 1e-4, 1 - 1e-4)
         return np.zeros(X.shape[1], np.float32), float(np.log(prior / (1 - prior)))
+    from sklearn.linear_model import LogisticRegression
+
     model = LogisticRegression(C=C, solver="liblinear", class_weight="balanced", random_state=seed)
     model.fit(X, y)
     return model.coef_[0], float(model.intercept_[0])

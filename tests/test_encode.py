@@ -1,0 +1,63 @@
+"""The encode stage: context features and the TF-IDF encoder (checked against scikit-learn)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from slant.encode import TfidfEncoder, article_features, paragraph_features
+
+TEXTS = [
+    "The spineless cowards of the council sold our water.",
+    "Our water, our city! Our water is our pride.",
+    "The council met on Monday and discussed the water budget.",
+    "Cowards! Traitors! The council betrayed the city.",
+    "Ça coûte cher: l'eau de la ville est à nous, à nous tous.",
+]
+
+
+def test_tfidf_matches_scikit_learn() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    ours = TfidfEncoder(max_features=10_000, min_df=1).fit(TEXTS)
+    ref = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1).fit(TEXTS)
+    assert ours.vocabulary_ == ref.vocabulary_
+    np.testing.assert_allclose(ours.idf_, ref.idf_, rtol=1e-6)
+    unseen = ["The council's cowards sold the city water again.", "nothing known here"]
+    np.testing.assert_allclose(
+        ours.transform(TEXTS + unseen).toarray(), ref.transform(TEXTS + unseen).toarray(), atol=1e-6
+    )
+
+
+def test_tfidf_keeps_the_most_frequent_terms_and_round_trips() -> None:
+    encoder = TfidfEncoder(max_features=3, min_df=2).fit(TEXTS)
+    # df 3 each: "council", "the", "the council", "water"; ties go alphabetically
+    assert set(encoder.vocabulary_) == {"council", "the", "the council"}
+    restored = TfidfEncoder.from_state(encoder.get_state())
+    np.testing.assert_array_equal(
+        restored.transform(TEXTS).toarray(), encoder.transform(TEXTS).toarray()
+    )
+    assert restored.transform([""]).nnz == 0
+
+
+def test_paragraph_features_see_article_mean_and_neighbours() -> None:
+    e = np.arange(12, dtype=np.float32).reshape(3, 4)
+    f = paragraph_features(e)
+    assert f.shape == (3, 12)
+    np.testing.assert_array_equal(f[:, :4], e)
+    np.testing.assert_array_equal(f[1, 4:8], e.mean(axis=0))
+    np.testing.assert_array_equal(f[0, 8:], e[1])  # first paragraph: only the next one
+    np.testing.assert_array_equal(f[1, 8:], (e[0] + e[2]) / 2)
+    np.testing.assert_array_equal(f[2, 8:], e[1])
+    single = paragraph_features(e[:1])
+    np.testing.assert_array_equal(single[0, 8:], np.zeros(4))
+
+
+def test_article_features_need_a_paragraph() -> None:
+    e = np.ones((2, 4), np.float32)
+    probs = np.array([[0.1, 0.9], [0.3, 0.5]], np.float32)
+    f = article_features(e, probs)
+    assert f.shape == (4 * 3 + 2 * 2,)
+    np.testing.assert_allclose(f[-4:], [0.2, 0.7, 0.3, 0.9])
+    with pytest.raises(ValueError, match="at least one paragraph"):
+        article_features(np.zeros((0, 4), np.float32), np.zeros((0, 2), np.float32))
