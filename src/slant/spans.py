@@ -1,9 +1,12 @@
 """Find the words that carry a technique inside a paragraph.
 
 A token tagger per technique: logistic regression over sparse features of each word and its
-window (word forms, neighbours, bigrams, suffix, shape, whether it is quoted). It is trained only
-on paragraphs that contain the technique, so it learns *where* a technique sits once the
-paragraph classifier has said *that* it is there; the two levels therefore never contradict.
+window (word forms and prefixes, neighbours, bigrams, suffixes, shape, length, whether it is rare,
+quoted or in a question). It is trained only on paragraphs that contain the technique, so it
+learns *where* a technique sits once the paragraph classifier has said *that* it is there; the two
+levels therefore never contradict. Scores become spans by a per-technique decoding learned in
+``fit``: runs of words for techniques carried by a few words, whole sentences for those carried by
+a clause (see ``SpanTagger``). Measured by ``bench/spans.py``.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ import scipy.sparse as sp
 from joblib import Parallel, delayed, parallel_config
 from sklearn.linear_model import LogisticRegression
 
-from slant.segment import Segment, tokens
+from slant.segment import Segment, sentences, tokens
 
 _QUOTES = set('"“”«»„')
-MAX_GAP = 2  # tokens below threshold allowed inside one span ("the [so-called] expert")
+MAX_GAP = 0  # tokens below the grow threshold allowed inside one span (hysteresis bridges the rest)
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,25 @@ def _shape(word: str) -> str:
     return "a"
 
 
+_ENDS = set(".!?…")
+_UNKNOWN = "unk"
+_LEXICAL = {"w", "pre4", "pre6", "s3", "s4"}  # features of the word itself, not its window
+
+
 def token_features(toks: Sequence[Segment]) -> list[list[str]]:
+    """Sparse features of each token: its word forms, window, shape and place in the sentence."""
     words = [t.text.lower() for t in toks]
     padded = ["<s>", "<s>", *words, "</s>", "</s>"]
+    counts = Counter(words)
+    end_of = [""] * len(toks)  # the punctuation that ends each token's sentence ("?" = question)
+    last = ""
+    for i in range(len(toks) - 1, -1, -1):
+        if toks[i].text in _ENDS:
+            last = toks[i].text
+        end_of[i] = last
+    quotes = [i for i, t in enumerate(toks) if t.text in _QUOTES]
     quoted = False
+    in_sentence = 0  # tokens since the sentence began
     out = []
     for i, tok in enumerate(toks):
         if tok.text in _QUOTES:
@@ -56,28 +74,89 @@ def token_features(toks: Sequence[Segment]) -> list[list[str]]:
         feats = [
             "w=" + w, "p=" + padded[j - 1], "n=" + padded[j + 1], "pp=" + padded[j - 2],
             "nn=" + padded[j + 2], "pw=" + padded[j - 1] + "_" + w, "wn=" + w + "_" + padded[j + 1],
-            "s3=" + w[-3:], "pre4=" + w[:4], "sh=" + _shape(tok.text),
-            "pos=" + str(min(i, 5)), "rpos=" + str(min(len(toks) - 1 - i, 5)),
+            "s3=" + w[-3:], "s4=" + w[-4:], "pre4=" + w[:4], "pre6=" + w[:6],
+            "sh=" + _shape(tok.text), "pos=" + str(min(i, 5)),
+            "rpos=" + str(min(len(toks) - 1 - i, 5)), "spos=" + str(min(in_sentence, 6)),
+            "end=" + end_of[i], "len=" + str(min(len(w), 12)),
         ]  # fmt: skip
         if quoted:
             feats.append("quoted")
+        if quotes:
+            feats.append("dq=" + str(min(min(abs(i - q) for q in quotes), 6)))
+        if in_sentence > 0 and tok.text[:1].isupper():
+            feats.append("capmid")
+        if len(w) > 3 and counts[w] > 1:
+            feats.append("rep")
+        in_sentence = 0 if tok.text in _ENDS else in_sentence + 1
         out.append(feats)
     return out
 
 
-class SpanTagger:
-    """Per-technique token scorer; ``predict`` turns scores into character spans."""
+def sentence_ids(text: str, toks: Sequence[Segment], offset: int = 0) -> np.ndarray:
+    """Index of the sentence of ``text`` that holds each token."""
+    ends = [s.end for s in sentences(text, offset)]
+    ids = np.searchsorted(np.array(ends), [t.start for t in toks], side="right")
+    return np.minimum(ids, len(ends) - 1)
 
-    def __init__(self, labels: Sequence[str], C: float = 0.5, min_count: int = 2, n_jobs: int = 2):
+
+class SpanTagger:
+    """Per-technique token scorer; ``predict`` turns scores into character spans.
+
+    Decoding depends on the technique's typical span, learned in ``fit`` as the median gold span
+    length in tokens. Short-span techniques (Loaded_Language, Name_Calling-Labeling: one to three
+    words) take runs of tokens: a token scoring at least ``threshold`` starts a run, which grows
+    over neighbours scoring at least ``grow_threshold`` (hysteresis); runs are trimmed so they
+    neither start nor end on punctuation, on a token scoring below ``edge_threshold``, on a word
+    of one or two characters or on one of the ``stop_words`` most frequent training words. When
+    no token reaches ``threshold``, the best word allowed at a span's edge makes the span.
+    Techniques whose median span reaches ``sentence_length`` tokens (Doubt,
+    Causal_Oversimplification, Appeal_to_Authority: clauses) take whole sentences: the best
+    sentence by mean word score, plus any other whose mean reaches ``sentence_threshold``. The
+    per-technique choices are fitted arrays, saved by ``get_state``.
+    """
+
+    def __init__(
+        self,
+        labels: Sequence[str],
+        C: float = 0.5,
+        min_count: int = 2,
+        n_jobs: int = 2,
+        max_features: int = 150_000,
+        threshold: float = 0.4,
+        grow_threshold: float = 0.1,
+        edge_threshold: float = 0.2,
+        sentence_length: float = 6.0,
+        sentence_threshold: float = 0.4,
+        stop_words: int = 100,
+    ):
         self.labels = tuple(labels)
         self.C = C
         self.min_count = min_count
         self.n_jobs = n_jobs
+        self.max_features = max_features
+        self.threshold = threshold
+        self.grow_threshold = grow_threshold
+        self.edge_threshold = edge_threshold
+        self.sentence_length = sentence_length
+        self.sentence_threshold = sentence_threshold
+        self.stop_words = stop_words
+        n = len(self.labels)
+        # Decoding, per technique; these defaults reproduce the tagger of models saved without them.
+        self.thresholds_ = np.full(n, 0.5, np.float32)
+        self.grow_thresholds_ = np.full(n, 0.5, np.float32)
+        self.edge_thresholds_ = np.zeros(n, np.float32)
+        self.span_length_ = np.ones(n, np.float32)
+        self.sentence_level_ = np.zeros(n, bool)
+        self.stop_words_: frozenset[str] = frozenset()
+        self._coef32: np.ndarray | None = None
 
     def _matrix(self, feats: Iterable[list[str]]) -> sp.csr_matrix:
         indptr, indices = [0], []
+        unk = self.vocabulary_.get(_UNKNOWN)
         for row in feats:
             indices.extend(i for i in (self.vocabulary_.get(f) for f in row) if i is not None)
+            if unk is not None and row[0] not in self.vocabulary_:
+                indices.append(unk)
             indptr.append(len(indices))
         data = np.ones(len(indices), np.float32)
         return sp.csr_matrix(
@@ -89,24 +168,48 @@ class SpanTagger:
         rows_feats: list[list[str]] = []
         targets: list[np.ndarray] = []  # per token: which techniques cover it
         present: list[np.ndarray] = []  # per token: which techniques its paragraph has
+        lengths: list[list[int]] = [[] for _ in self.labels]  # gold span lengths in tokens
+        words: Counter[str] = Counter()
         for example in examples:
+            if not example.spans:
+                continue  # a paragraph without techniques trains no technique's tagger
             toks = tokens(example.text)
             if not toks:
                 continue
+            words.update(t.text.lower() for t in toks if t.text[0].isalnum())
             rows_feats.extend(token_features(toks))
             y = np.zeros((len(toks), len(self.labels)), bool)
             has = np.zeros(len(self.labels), bool)
+            starts = np.array([t.start for t in toks])
+            ends = np.array([t.end for t in toks])
             for technique, start, end in example.spans:
                 k = label_index[technique]
                 has[k] = True
-                for t, tok in enumerate(toks):
-                    if tok.start < end and tok.end > start:
-                        y[t, k] = True
+                inside = (starts < end) & (ends > start)
+                y[inside, k] = True
+                lengths[k].append(int(inside.sum()))
             targets.append(y)
             present.append(np.broadcast_to(has, y.shape))
         counts = Counter(f for row in rows_feats for f in row)
-        kept = sorted(f for f, c in counts.items() if c >= self.min_count)
-        self.vocabulary_ = {f: i for i, f in enumerate(kept)}
+        # Within the size budget, the word's own forms come first: a rare word is better known by
+        # its prefix than by its neighbours ("coward" unseen, "cowardly" seen).
+        kept = sorted(
+            (f for f, c in counts.items() if c >= self.min_count),
+            key=lambda f: (f.partition("=")[0] in _LEXICAL, counts[f]),
+            reverse=True,
+        )[: self.max_features]
+        # "unk" marks a word whose own form is not in the vocabulary: rare, colourful words are
+        # often the loaded ones, and an unseen word at prediction time is rare too.
+        kept = [*kept[: self.max_features - 1], _UNKNOWN]
+        self.vocabulary_ = {f: i for i, f in enumerate(sorted(kept))}
+        self.stop_words_ = frozenset(w for w, _ in words.most_common(self.stop_words))
+        self.span_length_ = np.array([np.median(n) if n else 1.0 for n in lengths], np.float32)
+        self.sentence_level_ = self.span_length_ >= self.sentence_length
+        self.thresholds_ = np.where(
+            self.sentence_level_, self.sentence_threshold, self.threshold
+        ).astype(np.float32)
+        self.grow_thresholds_ = np.full(len(self.labels), self.grow_threshold, np.float32)
+        self.edge_thresholds_ = np.full(len(self.labels), self.edge_threshold, np.float32)
         X = self._matrix(rows_feats)
         Y = np.vstack(targets) if targets else np.zeros((0, len(self.labels)), bool)
         mask = np.vstack(present) if present else Y
@@ -118,6 +221,7 @@ class SpanTagger:
             )
         self.coef_ = np.stack([w for w, _ in fitted]).astype(np.float16)
         self.intercept_ = np.array([b for _, b in fitted], np.float32)
+        self._coef32 = None
         return self
 
     def _fit_one(self, X: sp.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -132,42 +236,97 @@ class SpanTagger:
         toks = tokens(text, offset)
         if not toks:
             return toks, np.zeros((0, len(self.labels)), np.float32)
+        if self._coef32 is None:
+            self._coef32 = np.ascontiguousarray(self.coef_.T, dtype=np.float32)
         X = self._matrix(token_features(toks))
-        z = X @ self.coef_.T.astype(np.float32) + self.intercept_
+        z = X @ self._coef32 + self.intercept_
         return toks, 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
     def predict(
-        self, text: str, techniques: Sequence[str], offset: int = 0, threshold: float = 0.5
+        self,
+        text: str,
+        techniques: Sequence[str],
+        offset: int = 0,
+        threshold: float | None = None,
     ) -> dict[str, list[tuple[int, int, float]]]:
         """Character spans (start, end, score) for each technique said to be in the paragraph.
 
-        Every technique gets at least one span: when no token passes the threshold, the best
-        token and the neighbours that score at least half as high make the span.
+        Every technique gets at least one span. ``threshold`` overrides the fitted per-technique
+        thresholds (token or sentence, whichever the technique uses).
         """
         toks, scores = self.token_scores(text, offset)
         out: dict[str, list[tuple[int, int, float]]] = {}
         if not toks:
             return out
+        sents = sentence_ids(text, toks, offset)
+        stop = self._stop(toks)
         for technique in techniques:
-            p = scores[:, self.labels.index(technique)]
-            runs = _runs(p >= threshold, MAX_GAP, toks)
-            if not runs:
-                best = int(np.argmax(p))
-                keep = p >= p[best] / 2
-                lo = hi = best
-                while lo > 0 and keep[lo - 1]:
-                    lo -= 1
-                while hi < len(toks) - 1 and keep[hi + 1]:
-                    hi += 1
-                runs = [(lo, hi)]
+            k = self.labels.index(technique)
+            p = scores[:, k]
             out[technique] = [
-                (toks[a].start, toks[b].end, float(p[a : b + 1].mean())) for a, b in runs
+                (toks[a].start, toks[b].end, float(p[a : b + 1].mean()))
+                for a, b in self.decode(toks, sents, p, k, threshold, stop)
             ]
         return out
 
+    def decode(
+        self,
+        toks: Sequence[Segment],
+        sents: np.ndarray,
+        p: np.ndarray,
+        k: int,
+        threshold: float | None = None,
+        stop: np.ndarray | None = None,
+    ) -> list[tuple[int, int]]:
+        """Token runs (first, last), inclusive, for technique ``k``; never empty."""
+        thr = float(self.thresholds_[k]) if threshold is None else threshold
+        if self.sentence_level_[k]:
+            return _sentence_runs(toks, sents, p, thr)
+        if stop is None:
+            stop = self._stop(toks)
+        low = min(thr, float(self.grow_thresholds_[k]))
+        on = _grow(p >= thr, p >= low)
+        edge = stop | (p < self.edge_thresholds_[k])
+        runs = [r for r in (_trim(a, b, edge) for a, b in _runs(on, MAX_GAP, toks)) if r]
+        if runs:
+            return runs
+        # Nothing passes: the best token that may carry a span, grown over its good neighbours.
+        best = int(np.argmax(np.where(stop, -1.0, p))) if not stop.all() else int(np.argmax(p))
+        on = np.zeros(len(p), bool)
+        on[best] = True
+        on = _grow(on, p >= p[best] * low / max(thr, 1e-6))
+        lo, hi = np.flatnonzero(on)[[0, -1]]
+        return [_trim(int(lo), int(hi), stop) or (best, best)]
+
+    def _stop(self, toks: Sequence[Segment]) -> np.ndarray:
+        """Tokens a span should neither start nor end on: punctuation, tiny or very common words.
+
+        Quotes are kept: they often belong to a slogan. Models saved without stop words trim
+        punctuation only.
+        """
+        words = self.stop_words_
+        return np.array(
+            [
+                (not t.text[0].isalnum() and t.text not in _QUOTES)
+                or (bool(words) and (len(t.text) <= 2 or t.text.lower() in words))
+                for t in toks
+            ],
+            bool,
+        )
+
     def get_state(self) -> dict[str, np.ndarray]:
         vocab = np.array(sorted(self.vocabulary_, key=self.vocabulary_.__getitem__), dtype=object)
-        return {"vocabulary": vocab.astype(str), "coef": self.coef_, "intercept": self.intercept_}
+        return {
+            "vocabulary": vocab.astype(str),
+            "coef": self.coef_,
+            "intercept": self.intercept_,
+            "thresholds": self.thresholds_.astype(np.float32),
+            "grow_thresholds": self.grow_thresholds_.astype(np.float32),
+            "edge_thresholds": self.edge_thresholds_.astype(np.float32),
+            "span_length": self.span_length_.astype(np.float32),
+            "sentence_level": self.sentence_level_.astype(bool),
+            "stop_words": np.array(sorted(self.stop_words_), dtype=str),
+        }
 
     @classmethod
     def from_state(cls, labels: Sequence[str], state: dict[str, np.ndarray]) -> SpanTagger:
@@ -175,7 +334,57 @@ class SpanTagger:
         tagger.vocabulary_ = {str(f): i for i, f in enumerate(state["vocabulary"])}
         tagger.coef_ = state["coef"]
         tagger.intercept_ = state["intercept"].astype(np.float32)
+        if "thresholds" in state:  # models saved before decoding was fitted keep the defaults
+            tagger.thresholds_ = state["thresholds"].astype(np.float32)
+            tagger.grow_thresholds_ = state["grow_thresholds"].astype(np.float32)
+            tagger.edge_thresholds_ = state["edge_thresholds"].astype(np.float32)
+            tagger.span_length_ = state["span_length"].astype(np.float32)
+            tagger.sentence_level_ = state["sentence_level"].astype(bool)
+            tagger.stop_words_ = frozenset(str(w) for w in state["stop_words"])
         return tagger
+
+
+def _sentence_runs(
+    toks: Sequence[Segment], sents: np.ndarray, p: np.ndarray, thr: float
+) -> list[tuple[int, int]]:
+    """Whole sentences: the best by mean word score, and any other whose mean reaches ``thr``."""
+    word = np.array([t.text[0].isalnum() for t in toks], float)
+    n = int(sents.max()) + 1
+    total = np.bincount(sents, weights=p * word, minlength=n)
+    count = np.bincount(sents, weights=word, minlength=n)
+    mean = np.where(count > 0, total / np.maximum(count, 1), -1.0)
+    punct = np.array([not t.text[0].isalnum() and t.text not in _QUOTES for t in toks])
+    out = []
+    for s in np.flatnonzero(mean >= min(thr, float(mean.max()))):
+        idx = np.flatnonzero(sents == s)
+        run = _trim(int(idx[0]), int(idx[-1]), punct)
+        if run:
+            out.append(run)
+    return out or [(0, len(toks) - 1)]
+
+
+def _grow(seed: np.ndarray, weak: np.ndarray) -> np.ndarray:
+    """Hysteresis: extend every seed token over the contiguous weak tokens around it."""
+    out = seed.copy()
+    for i in np.flatnonzero(seed):
+        j = i - 1
+        while j >= 0 and weak[j] and not out[j]:
+            out[j] = True
+            j -= 1
+        j = i + 1
+        while j < len(out) and weak[j] and not out[j]:
+            out[j] = True
+            j += 1
+    return out
+
+
+def _trim(a: int, b: int, stop: np.ndarray) -> tuple[int, int] | None:
+    """Drop ``stop`` tokens from both ends of the run a..b; None when nothing is left."""
+    while a <= b and stop[a]:
+        a += 1
+    while b >= a and stop[b]:
+        b -= 1
+    return (a, b) if a <= b else None
 
 
 def _runs(on: np.ndarray, max_gap: int, toks: Sequence[Segment]) -> list[tuple[int, int]]:

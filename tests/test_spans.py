@@ -1,0 +1,117 @@
+"""The span tagger: its invariants, its decoding, and saving/loading it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import require_corpus
+
+from slant.labels import TECHNIQUES
+from slant.segment import paragraphs
+from slant.semeval import load_split
+from slant.spans import SpanExample, SpanTagger
+
+LOADED, NAMES, DOUBT = "Loaded_Language", "Name_Calling-Labeling", "Doubt"
+
+_WORDS = ("vile", "sinister", "disgraceful", "monstrous")
+_CALLS = ("traitors", "thugs", "crooks", "clowns")
+
+
+def _example(i: int) -> SpanExample:
+    """A paragraph with a loaded word, a name-calling noun and a whole-sentence doubt."""
+    word, call = _WORDS[i % 4], _CALLS[(i // 4) % 4]
+    first = f"The {word} plan was signed by the council on day {i}."
+    second = f"Those {call} voted for it again."
+    third = "Can we really trust what they said about the money?"
+    text = f"{first} {second} {third}"
+    spans = [
+        (LOADED, text.index(word), text.index(word) + len(word)),
+        (NAMES, text.index(call), text.index(call) + len(call)),
+        (DOUBT, text.index(third), text.index(third) + len(third) - 1),
+    ]
+    return SpanExample(text, spans)
+
+
+@pytest.fixture(scope="module")
+def tagger() -> SpanTagger:
+    examples = [_example(i) for i in range(48)]
+    examples.append(SpanExample("A paragraph without any technique at all.", []))
+    return SpanTagger(TECHNIQUES, n_jobs=1, stop_words=10).fit(examples)
+
+
+def test_every_requested_technique_gets_a_span_inside_the_paragraph(tagger: SpanTagger) -> None:
+    article = "Title\n\nThe sinister clowns said so. Is it true? Nobody knows!\n\n—\n\na\n"
+    for line in paragraphs(article):
+        out = tagger.predict(line.text, TECHNIQUES, offset=line.start)
+        assert sorted(out) == sorted(TECHNIQUES)
+        for spans in out.values():
+            assert spans
+            for start, end, score in spans:
+                assert line.start <= start < end <= line.end
+                assert article[start:end].strip()
+                assert 0.0 <= score <= 1.0
+
+
+def test_short_techniques_take_words_and_long_ones_take_sentences(tagger: SpanTagger) -> None:
+    text = (
+        "The monstrous plan was signed by the council. Those thugs voted for it. Can we trust it?"
+    )
+    out = tagger.predict(text, [LOADED, NAMES, DOUBT])
+    assert [text[s:e] for s, e, _ in out[LOADED]] == ["monstrous"]
+    assert [text[s:e] for s, e, _ in out[NAMES]] == ["thugs"]
+    assert [text[s:e] for s, e, _ in out[DOUBT]] == ["Can we trust it"]
+    assert tagger.sentence_level_[TECHNIQUES.index(DOUBT)]
+    assert not tagger.sentence_level_[TECHNIQUES.index(LOADED)]
+
+
+def test_spans_never_start_or_end_on_a_stop_word(tagger: SpanTagger) -> None:
+    text = "And the vile thugs of the council were the crooks of the town."
+    for s, e, _ in tagger.predict(text, [LOADED, NAMES])[NAMES]:
+        words = text[s:e].split()
+        assert words[0].lower() not in tagger.stop_words_
+        assert words[-1].lower() not in tagger.stop_words_
+
+
+def test_state_round_trips_as_plain_arrays(tagger: SpanTagger) -> None:
+    state = tagger.get_state()
+    for key, value in state.items():
+        assert isinstance(value, np.ndarray), key
+        assert value.dtype != object, key
+    loaded = SpanTagger.from_state(TECHNIQUES, state)
+    text = "Those vile crooks signed it. Can we trust them? Nobody knows."
+    assert loaded.predict(text, TECHNIQUES, offset=7) == tagger.predict(text, TECHNIQUES, offset=7)
+
+
+def test_a_state_saved_without_decoding_arrays_still_predicts(tagger: SpanTagger) -> None:
+    state = {
+        k: v for k, v in tagger.get_state().items() if k in {"vocabulary", "coef", "intercept"}
+    }
+    old = SpanTagger.from_state(TECHNIQUES, state)
+    text = "Those vile crooks signed it."
+    out = old.predict(text, [LOADED, DOUBT])
+    assert all(out[t] for t in (LOADED, DOUBT))
+
+
+@pytest.mark.corpus
+def test_real_paragraph_gets_sensible_spans() -> None:
+    root = require_corpus()
+    split = load_split(root, "en", "train")
+    examples = []
+    for aid, spans in (split.spans or {}).items():
+        for line in paragraphs(split.texts[aid]):
+            inside = [
+                (t, max(s, line.start) - line.start, min(e, line.end) - line.start)
+                for t, s, e in spans
+                if s < line.end and e > line.start
+            ]
+            examples.append(SpanExample(line.text, inside))
+    tagger = SpanTagger(TECHNIQUES, n_jobs=2).fit(examples)
+    text = (
+        "Putin reacted like a wounded beast… He’s a coward. "
+        "The barbarians of geopolitics are silent about nonsense!"
+    )
+    out = tagger.predict(text, [LOADED, "Appeal_to_Fear-Prejudice", "Causal_Oversimplification"])
+    assert any("wounded beast" in text[s:e] for s, e, _ in out[LOADED])
+    for technique in ("Appeal_to_Fear-Prejudice", "Causal_Oversimplification"):
+        for s, e, _ in out[technique]:
+            assert len(text[s:e].split()) >= 3, (technique, text[s:e])
