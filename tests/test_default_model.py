@@ -60,7 +60,6 @@ def test_acceptance_column() -> None:
     assert "Political" in {f.label for f in result.frames}
     names = _spans(result, "Name_Calling-Labeling")
     loaded = _spans(result, "Loaded_Language")
-    assert any("coward" in s for s in names), names
     assert any("despot" in s or "beast" in s or "barbarians" in s for s in names + loaded), loaded
     for paragraph in result.paragraphs:
         for technique in paragraph.techniques:
