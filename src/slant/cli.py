@@ -118,12 +118,18 @@ def train(
     ] = "en",
     seed: Annotated[int, typer.Option(help="Random seed (folds, solvers).")] = 0,
     folds: Annotated[int, typer.Option(help="Cross-validation folds (by article).")] = 5,
+    cache: Annotated[
+        Path | None,
+        typer.Option(help="Folder that keeps paragraph embeddings between runs (faster reruns)."),
+    ] = None,
 ) -> None:
     """Train every model on the train split and write a model directory with its model card."""
     from slant.train import TrainConfig
     from slant.train import train as run_training
 
-    config = TrainConfig(langs=tuple(_langs(langs)), seed=seed, folds=folds)
+    config = TrainConfig(
+        langs=tuple(_langs(langs)), seed=seed, folds=folds, cache_dir=str(cache) if cache else None
+    )
     try:
         model, report = run_training(data_root, config, log=lambda m: err.print(m))
     except SlantError as exc:

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed, parallel_config
-from sklearn.linear_model import LogisticRegression
 
 from slant.segment import Segment, sentences, tokens
 
@@ -213,6 +211,8 @@ class SpanTagger:
         X = self._matrix(rows_feats)
         Y = np.vstack(targets) if targets else np.zeros((0, len(self.labels)), bool)
         mask = np.vstack(present) if present else Y
+        from joblib import Parallel, delayed, parallel_config
+
         # Shared read-only memory maps break sparse solvers ("WRITEBACKIFCOPY base is read-only").
         with parallel_config(max_nbytes=None):
             fitted = Parallel(n_jobs=self.n_jobs)(
@@ -227,6 +227,8 @@ class SpanTagger:
     def _fit_one(self, X: sp.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, float]:
         if len(y) == 0 or y.min() == y.max():
             return np.zeros(X.shape[1], np.float32), 0.0 if len(y) == 0 else (4.0 if y[0] else -4.0)
+        from sklearn.linear_model import LogisticRegression
+
         model = LogisticRegression(C=self.C, solver="liblinear", max_iter=500)
         model.fit(X, y)
         return model.coef_[0], float(model.intercept_[0])
