@@ -141,7 +141,8 @@ def test_to_dict_has_exactly_the_documented_keys(results) -> None:
         data = analysis.to_dict()
         assert set(data) == SCHEMA_KEYS
         assert data["schema_version"] == 1
-        assert set(data["model"]) == {"name", "version"}
+        assert set(data["model"]) == {"name", "version", "mode"}
+        assert data["model"]["mode"] == "default"
         assert set(data["genre"]) == {"label", "scores"}
         paragraph = data["paragraphs"][0]
         assert set(paragraph) == {"index", "start", "end", "text", "techniques"}

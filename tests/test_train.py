@@ -59,7 +59,7 @@ def test_training_with_the_same_seed_is_deterministic(tiny_model: Path, retraine
 
 def test_model_card_records_how_the_model_was_made(tiny_model: Path) -> None:
     card = _card(tiny_model)
-    assert card["format_version"] == 1
+    assert card["format_version"] == 2
     assert card["labels"] == {
         "genres": list(GENRES),
         "frames": list(FRAMES),
@@ -86,11 +86,18 @@ def test_model_card_hashes_the_training_data(tiny_model: Path) -> None:
 
 def test_model_card_cv_and_thresholds(tiny_model: Path) -> None:
     card = _card(tiny_model)
-    assert set(card["cv"]) == {"en"}
+    assert set(card["cv"]) == set(card["cv_fast"]) == {"en"}
     assert set(card["cv"]["en"]) >= CV_KEYS
+    assert set(card["cv_fast"]["en"]) >= CV_KEYS
+    assert set(card["cv_technique_heads"]["en"]) == {"dense", "lexical", "fused"}
     assert all(0.0 <= v <= 1.0 for v in card["cv"]["en"].values())
     weights = _weights(tiny_model)
-    for kind, labels in (("techniques", TECHNIQUES), ("frames", FRAMES)):
+    for kind, labels in (
+        ("techniques", TECHNIQUES),
+        ("frames", FRAMES),
+        ("fast.techniques", TECHNIQUES),
+        ("fast.frames", FRAMES),
+    ):
         table = card["thresholds"][kind]
         assert set(table) == {"any", "en"}
         for lang, named in table.items():
@@ -138,8 +145,13 @@ def test_save_and_load_give_identical_predictions(retrained, analyzer: Analyzer)
     for text in texts:
         lines = [p.text for p in paragraphs(text)]
         features = paragraph_features(encoder.encode(lines))
+        for lang in ("en", "es", None):
+            np.testing.assert_array_equal(
+                in_memory.technique_proba(features, lines, lang)[0],
+                loaded.technique_proba(features, lines, lang)[0],
+            )
         np.testing.assert_array_equal(
-            in_memory.technique_proba(features, lines), loaded.technique_proba(features, lines)
+            in_memory.fast_technique_proba(lines, "en"), loaded.fast_technique_proba(lines, "en")
         )
         for line in lines:
             assert in_memory.spans.predict(line, TECHNIQUES) == loaded.spans.predict(
@@ -147,7 +159,9 @@ def test_save_and_load_give_identical_predictions(retrained, analyzer: Analyzer)
             )
         expected = Analyzer(in_memory, encoder=encoder).analyze(text)
         assert Analyzer(loaded, encoder=encoder).analyze(text) == expected
-    for kind in ("techniques", "frames"):
+        fast = Analyzer(in_memory, fast=True).analyze(text, language="en")
+        assert Analyzer(loaded, fast=True).analyze(text, language="en") == fast
+    for kind in ("techniques", "frames", "fast.techniques", "fast.frames"):
         for lang in ("en", None, "xx"):
             np.testing.assert_array_equal(
                 in_memory.thresholds_for(kind, lang), loaded.thresholds_for(kind, lang)

@@ -27,8 +27,6 @@ from slant.language import detect
 from slant.model import Model
 from slant.segment import Line, paragraphs
 
-TRAINED_LANGUAGES = ("en", "fr", "de", "it", "pl", "ru")
-
 
 class Analyzer:
     """Loads a model once and analyses any number of articles.
@@ -40,10 +38,24 @@ class Analyzer:
     """
 
     def __init__(
-        self, model: str | Path | Model | None = None, encoder: SentenceEncoder | None = None
+        self,
+        model: str | Path | Model | None = None,
+        encoder: SentenceEncoder | None = None,
+        *,
+        fast: bool = False,
     ):
+        """``fast=True`` skips the neural encoder: lexical heads only, several times faster and
+        somewhat less accurate (see docs/benchmarks.md). The encoder is then loaded only if an
+        article's language has no lexical head."""
         self.model = model if isinstance(model, Model) else Model.load(model)
-        self.encoder = encoder or load_encoder(self.model.encoder)
+        self.fast = fast
+        self._encoder = encoder
+
+    @property
+    def encoder(self) -> SentenceEncoder:
+        if self._encoder is None:  # loaded on first use: fast mode may never need it
+            self._encoder = load_encoder(self.model.encoder)
+        return self._encoder
 
     def analyze(
         self, text: str, *, language: str | None = None, source: str | None = None
@@ -105,27 +117,41 @@ class Analyzer:
             if not source.text.strip():
                 raise InputError(source.name, "empty: no text to analyse")
             lines.append(paragraphs(source.text))
-        matrices = encode_articles(self.encoder, [[p.text for p in ls] for ls in lines])
+        langs = [language or detect(source.text) for source in sources]
+        fast = [self.fast and lang in self.model.lexical for lang in langs]
+        dense = [i for i, f in enumerate(fast) if not f]
+        matrices: list[np.ndarray | None] = [None] * len(sources)
+        if dense:
+            encoded = encode_articles(self.encoder, [[p.text for p in lines[i]] for i in dense])
+            for i, matrix in zip(dense, encoded, strict=True):
+                matrices[i] = matrix
         return [
-            self._assemble(source, ls, emb, language)
-            for source, ls, emb in zip(sources, lines, matrices, strict=True)
+            self._assemble(source, ls, emb, lang)
+            for source, ls, emb, lang in zip(sources, lines, matrices, langs, strict=True)
         ]
 
     def _assemble(
-        self, source: Source, lines: list[Line], embeddings: np.ndarray, language: str | None
+        self, source: Source, lines: list[Line], embeddings: np.ndarray | None, lang: str | None
     ) -> Analysis:
+        """Predict every head for one article; ``embeddings`` is None in fast mode."""
         model = self.model
         warnings = []
-        lang = language or detect(source.text)
         if lang is None:
             warnings.append("language not recognised; using thresholds tuned on all languages")
-        elif lang not in TRAINED_LANGUAGES:
+        elif lang not in model.languages:
             warnings.append(
                 f"language {lang!r} was not in the training data: results are zero-shot and less "
                 "reliable"
             )
-        probs = model.technique_proba(paragraph_features(embeddings), [p.text for p in lines])
-        on = probs >= model.thresholds_for("techniques", lang)
+        if self.fast and embeddings is not None:
+            warnings.append("fast mode has no model for this language: used the default mode")
+        texts = [p.text for p in lines]
+        if embeddings is None:
+            probs = model.fast_technique_proba(texts, str(lang))
+            on = probs >= model.thresholds_for("fast.techniques", lang)
+        else:
+            probs, table = model.technique_proba(paragraph_features(embeddings), texts, lang)
+            on = probs >= model.thresholds_for("techniques", table)
         paragraphs_out = []
         for line, p, flags in zip(lines, probs, on, strict=True):
             found = [TECHNIQUES[j] for j in np.flatnonzero(flags)]
@@ -146,17 +172,21 @@ class Analyzer:
                 Paragraph(line.number, line.start, line.end, line.text, techniques)
             )
 
-        features = article_features(embeddings, probs)[None, :]
-        genre_p = model.genre.predict_proba(features)[0]
-        frame_p = model.frames.predict_proba(features)[0]
-        frame_on = frame_p >= model.thresholds_for("frames", lang)
+        if embeddings is None:
+            genre_p, frame_p = model.fast_article_proba(source.text)
+            frame_on = frame_p >= model.thresholds_for("fast.frames", lang)
+        else:
+            features = article_features(embeddings, probs)[None, :]
+            genre_p = model.genre.predict_proba(features)[0]
+            frame_p = model.frames.predict_proba(features)[0]
+            frame_on = frame_p >= model.thresholds_for("frames", lang)
         frames = sorted(
             (LabelScore(FRAMES[j], round(float(frame_p[j]), 4)) for j in np.flatnonzero(frame_on)),
             key=lambda f: -f.score,
         )
         return Analysis(
             slant_version=__version__,
-            model=ModelInfo(model.name, model.version),
+            model=ModelInfo(model.name, model.version, "fast" if embeddings is None else "default"),
             language=lang or "unknown",
             genre=Genre(
                 label=GENRES[int(np.argmax(genre_p))],

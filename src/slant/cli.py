@@ -28,6 +28,12 @@ ModelOption = Annotated[
     Path | None,
     typer.Option("--model", help="Model directory (default: the model shipped with slant)."),
 ]
+FastOption = Annotated[
+    bool,
+    typer.Option(
+        "--fast", help="Lexical models only, no neural encoder: several times faster, less accurate."
+    ),
+]
 
 
 def _emit(line: str) -> None:
@@ -63,6 +69,7 @@ def analyze(
     min_score: Annotated[
         float, typer.Option(help="Hide techniques below this score (text).")
     ] = 0.0,
+    fast: FastOption = False,
 ) -> None:
     """Analyse articles and print a report, JSON (one object per article) or SemEval lines."""
     from slant.analyzer import Analyzer
@@ -73,7 +80,7 @@ def analyze(
     if fmt not in FORMATS:
         _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     try:
-        analyzer = Analyzer(model)
+        analyzer = Analyzer(model, fast=fast)
     except SlantError as exc:
         _fail(str(exc))
     items = list(expand_paths(inputs))
@@ -135,14 +142,20 @@ def train(
     except SlantError as exc:
         _fail(str(exc))
     model.save(out_dir)
-    _print_cv(model.card["cv"])
+    _print_cv(model.card)
     err.print(f"model written to {out_dir} in {report['train_seconds']:.0f} s")
 
 
-def _print_cv(cv: dict[str, dict[str, float]]) -> None:
+def _print_cv(card: dict) -> None:
+    for key, mode in (("cv", "default mode"), ("cv_fast", "--fast mode")):
+        if key in card:
+            _print_cv_table(card[key], f"Cross-validation by article (train split), {mode}")
+
+
+def _print_cv_table(cv: dict[str, dict[str, float]], title: str) -> None:
     from rich.table import Table
 
-    table = Table(title="Cross-validation by article (train split)")
+    table = Table(title=title)
     for column in (
         "lang",
         "ST1 macro-F1",
@@ -167,13 +180,14 @@ def predict(
         "predictions"
     ),
     model: ModelOption = None,
+    fast: FastOption = False,
 ) -> None:
     """Write official-format predictions for subtasks 1-3 (plus spans) without any label file."""
     from slant.analyzer import Analyzer
     from slant.predict_split import predict_split
 
     try:
-        written = predict_split(Analyzer(model), data_root, lang, split, out_dir)
+        written = predict_split(Analyzer(model, fast=fast), data_root, lang, split, out_dir)
     except SlantError as exc:
         _fail(str(exc))
     for path in written:
@@ -205,7 +219,7 @@ def evaluate(
             _fail(str(exc))
         if as_json:
             out.print_json(json.dumps(report))
-        _print_cv(trained.card["cv"])
+        _print_cv(trained.card)
         return
     from slant.predict_split import evaluate_split
 

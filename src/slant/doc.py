@@ -56,6 +56,7 @@ class Genre:
 class ModelInfo:
     name: str
     version: str
+    mode: str = "default"  # "fast": lexical heads only, no neural encoder
 
 
 @dataclass

@@ -15,7 +15,7 @@ from slant.labels import FRAMES, GENRES, TECHNIQUES
 from slant.predict import LexicalMultiLabelClassifier, MultiLabelClassifier, SingleLabelClassifier
 from slant.spans import SpanTagger
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 DEFAULT_MODEL_DIR = Path(__file__).parent / "model"
 CARD_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
@@ -24,44 +24,73 @@ ANY_LANGUAGE = "any"  # thresholds used for languages the model was not tuned on
 
 @dataclass
 class Model:
+    """Every head of a trained model.
+
+    Paragraph techniques come from a multilingual dense head (sentence embeddings) averaged with
+    a lexical head of the article's language; a language without a lexical head (zero-shot) gets
+    the dense head alone. ``fast`` mode skips the neural encoder: lexical heads only.
+    """
+
     name: str
     version: str
     encoder: str
     techniques: MultiLabelClassifier
-    lexical: LexicalMultiLabelClassifier
+    lexical: dict[str, LexicalMultiLabelClassifier]  # ISO language -> lexical technique head
     frames: MultiLabelClassifier
     genre: SingleLabelClassifier
     spans: SpanTagger
-    # ISO language -> per-label thresholds, tuned by cross-validation; ANY_LANGUAGE is the fallback
-    technique_thresholds: dict[str, np.ndarray] = field(default_factory=dict)
-    frame_thresholds: dict[str, np.ndarray] = field(default_factory=dict)
+    fast_frames: LexicalMultiLabelClassifier
+    fast_genre: LexicalMultiLabelClassifier
+    # kind ("techniques", "frames", "fast.techniques", "fast.frames") -> ISO language -> per-label
+    # thresholds tuned by cross-validation; ANY_LANGUAGE is the fallback
+    thresholds: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     card: dict[str, Any] = field(default_factory=dict)
 
-    def technique_proba(self, features: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-        """Paragraph technique probabilities: the mean of the dense and the lexical head."""
-        return fuse(self.techniques.predict_proba(features), self.lexical.predict_proba(texts))
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Languages with a lexical head (those the model was trained on)."""
+        return tuple(sorted(self.lexical))
+
+    def technique_proba(
+        self, features: np.ndarray, texts: Sequence[str], language: str | None
+    ) -> tuple[np.ndarray, str]:
+        """Paragraph technique probabilities and the threshold table that goes with them."""
+        dense = self.techniques.predict_proba(features)
+        head = self.lexical.get(language or "")
+        if head is None:
+            return dense, ANY_LANGUAGE
+        return fuse(dense, head.predict_proba(texts)), str(language)
+
+    def fast_technique_proba(self, texts: Sequence[str], language: str) -> np.ndarray:
+        """Lexical-only probabilities (``fast`` mode); ``language`` must have a lexical head."""
+        return self.lexical[language].predict_proba(texts)
+
+    def fast_article_proba(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Genre and frame probabilities from the article's words alone (``fast`` mode)."""
+        genre = self.fast_genre.predict_proba([text])[0]
+        return genre / genre.sum(), self.fast_frames.predict_proba([text])[0]
 
     def thresholds_for(self, kind: str, language: str | None) -> np.ndarray:
-        table = self.technique_thresholds if kind == "techniques" else self.frame_thresholds
+        table = self.thresholds[kind]
         return table.get(language or ANY_LANGUAGE, table[ANY_LANGUAGE])
 
     def save(self, directory: str | Path) -> Path:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {}
-        for prefix, head in (
-            ("techniques", self.techniques),
-            ("lexical", self.lexical),
-            ("frames", self.frames),
-            ("genre", self.genre),
-            ("spans", self.spans),
-        ):
+        heads: dict[str, Any] = {
+            "techniques": self.techniques,
+            "frames": self.frames,
+            "genre": self.genre,
+            "spans": self.spans,
+            "fast_frames": self.fast_frames,
+            "fast_genre": self.fast_genre,
+            **{f"lexical.{lang}": head for lang, head in self.lexical.items()},
+        }
+        for prefix, head in heads.items():
             for key, value in head.get_state().items():
                 arrays[f"{prefix}.{key}"] = value
-        for kind, table in (
-            ("techniques", self.technique_thresholds),
-            ("frames", self.frame_thresholds),
-        ):
+        for kind, table in self.thresholds.items():
             for lang, values in table.items():
                 arrays[f"thresholds.{kind}.{lang}"] = values.astype(np.float32)
         tmp = directory / (WEIGHTS_FILE + ".tmp.npz")
@@ -113,20 +142,23 @@ class Model:
                 k[len(prefix) + 1 :]: v for k, v in arrays.items() if k.startswith(prefix + ".")
             }
 
-        def thresholds(kind: str) -> dict[str, np.ndarray]:
-            return part(f"thresholds.{kind}")
-
+        languages = sorted({k.split(".")[1] for k in arrays if k.startswith("lexical.")})
+        kinds = ("techniques", "frames", "fast.techniques", "fast.frames")
         return cls(
             name=card["name"],
             version=card["version"],
             encoder=card["encoder"],
             techniques=MultiLabelClassifier.from_state(TECHNIQUES, part("techniques")),
-            lexical=LexicalMultiLabelClassifier.from_state(TECHNIQUES, part("lexical")),
+            lexical={
+                lang: LexicalMultiLabelClassifier.from_state(TECHNIQUES, part(f"lexical.{lang}"))
+                for lang in languages
+            },
             frames=MultiLabelClassifier.from_state(FRAMES, part("frames")),
             genre=SingleLabelClassifier.from_state(GENRES, part("genre")),
             spans=SpanTagger.from_state(TECHNIQUES, part("spans")),
-            technique_thresholds=thresholds("techniques"),
-            frame_thresholds=thresholds("frames"),
+            fast_frames=LexicalMultiLabelClassifier.from_state(FRAMES, part("fast_frames")),
+            fast_genre=LexicalMultiLabelClassifier.from_state(GENRES, part("fast_genre")),
+            thresholds={kind: part(f"thresholds.{kind}") for kind in kinds},
             card=card,
         )
 

@@ -140,9 +140,9 @@ def _nested_predictions(Y: np.ndarray, P: np.ndarray, fold: np.ndarray, folds: i
 
 
 def _per_language_thresholds(
-    Y: np.ndarray, P: np.ndarray, langs: np.ndarray
+    Y: np.ndarray, P: np.ndarray, langs: np.ndarray, fallback: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
-    table = {ANY_LANGUAGE: tune_thresholds(Y, P)}
+    table = {ANY_LANGUAGE: tune_thresholds(Y, P if fallback is None else fallback)}
     for lang in np.unique(langs):
         rows = langs == lang
         table[ISO_OF[lang]] = tune_thresholds(Y[rows], P[rows])
@@ -240,21 +240,37 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
 
     P_dense = _oof_multilabel(X, Y, fold, config.folds, make_techniques)
     text_array = np.array(texts, dtype=object)
+    # One lexical head per language: words carry techniques differently in each language, and
+    # a pooled vocabulary lets the big languages drown the small ones.
     P_lex = np.zeros(Y.shape, np.float32)
-    for k in range(config.folds):
-        test = fold == k
-        P_lex[test] = (
-            make_lexical().fit(text_array[~test], Y[~test]).predict_proba(text_array[test])
-        )
+    for lang in np.unique(langs):
+        rows = np.flatnonzero(langs == lang)
+        for k in range(config.folds):
+            test, fit_rows = rows[fold[rows] == k], rows[fold[rows] != k]
+            head = make_lexical().fit(text_array[fit_rows], Y[fit_rows])
+            P_lex[test] = head.predict_proba(text_array[test])
     P = fuse(P_dense, P_lex)
+    head_scores: dict[str, dict[str, float]] = {}
     for name, probs in (("dense", P_dense), ("lexical", P_lex), ("fused", P)):
         pred = _nested_per_language(Y, probs, fold, config.folds, langs)
         log(f"  CV micro-F1 of the {name} head: {f1_score(Y, pred, average='micro'):.4f}")
+        for lang in np.unique(langs):
+            rows = langs == lang
+            score = f1_score(Y[rows], pred[rows], average="micro", zero_division=0)
+            head_scores.setdefault(lang, {})[name] = round(float(score), 4)
     technique_pred = _nested_per_language(Y, P, fold, config.folds, langs)
+    fast_technique_pred = _nested_per_language(Y, P_lex, fold, config.folds, langs)
     techniques = make_techniques().fit(X, Y)
-    lexical = make_lexical().fit(texts, Y)
-    technique_thresholds = _per_language_thresholds(Y, P, langs)
-    techniques.thresholds_ = technique_thresholds[ANY_LANGUAGE]
+    lexical = {
+        ISO_OF[lang]: make_lexical().fit(text_array[langs == lang], Y[langs == lang])
+        for lang in np.unique(langs)
+    }
+    thresholds = {
+        # zero-shot languages get the dense head alone, so their fallback is tuned on it
+        "techniques": _per_language_thresholds(Y, P, langs, fallback=P_dense),
+        "fast.techniques": _per_language_thresholds(Y, P_lex, langs),
+    }
+    techniques.thresholds_ = thresholds["techniques"][ANY_LANGUAGE]
 
     # Out-of-fold technique probabilities for every article (stacking input of article heads).
     oof_probs: dict[str, np.ndarray] = {}
@@ -266,7 +282,7 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
         else:  # article without subtask-3 labels: it was never in a training fold
             oof_probs[uid] = fuse(
                 techniques.predict_proba(corpus.features[uid]),
-                lexical.predict_proba(corpus.paragraph_texts[uid]),
+                lexical[ISO_OF[corpus.lang_of[uid]]].predict_proba(corpus.paragraph_texts[uid]),
             )
     article_X = {
         uid: article_features(corpus.embeddings[uid], oof_probs[uid]) for uid in corpus.article_ids
@@ -293,6 +309,24 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
             genre_pred[i] = label
     genre = SingleLabelClassifier(GENRES, C=config.genre_C, seed=config.seed).fit(GX, genre_y)
 
+    # Fast mode's genre head reads the article's words only (no encoder, no technique stacking).
+    def make_fast(labels: Sequence[str]) -> LexicalMultiLabelClassifier:
+        return LexicalMultiLabelClassifier(labels, C=config.lexical_C, seed=config.seed)
+
+    genre_texts = np.array([corpus.texts[uid] for uid in genre_ids], dtype=object)
+    GY = np.array([[g == y for g in GENRES] for y in genre_y], np.int8)
+    fast_genre_pred = [""] * len(genre_ids)
+    for k in range(config.folds):
+        test, fit_rows = np.flatnonzero(gfold == k), np.flatnonzero(gfold != k)
+        GP = (
+            make_fast(GENRES)
+            .fit(genre_texts[fit_rows], GY[fit_rows])
+            .predict_proba(genre_texts[test])
+        )
+        for i, j in zip(test, GP.argmax(axis=1), strict=True):
+            fast_genre_pred[i] = GENRES[j]
+    fast_genre = make_fast(GENRES).fit(genre_texts, GY)
+
     frame_ids = [
         _uid(s.lang, a)
         for s in corpus.splits
@@ -314,33 +348,48 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     FP = _oof_multilabel(FX, FY, ffold, config.folds, make_frames)
     frame_pred = _nested_per_language(FY, FP, ffold, config.folds, flangs)
     frames = make_frames().fit(FX, FY)
-    frame_thresholds = _per_language_thresholds(FY, FP, flangs)
-    frames.thresholds_ = frame_thresholds[ANY_LANGUAGE]
+    frame_texts = np.array([corpus.texts[uid] for uid in frame_ids], dtype=object)
+    FP_fast = np.zeros(FY.shape, np.float32)
+    for k in range(config.folds):
+        test, fit_rows = ffold == k, ffold != k
+        head = make_fast(FRAMES).fit(frame_texts[fit_rows], FY[fit_rows])
+        FP_fast[test] = head.predict_proba(frame_texts[test])
+    fast_frame_pred = _nested_per_language(FY, FP_fast, ffold, config.folds, flangs)
+    fast_frames = make_fast(FRAMES).fit(frame_texts, FY)
+    thresholds["frames"] = _per_language_thresholds(FY, FP, flangs)
+    thresholds["fast.frames"] = _per_language_thresholds(FY, FP_fast, flangs)
+    frames.thresholds_ = thresholds["frames"][ANY_LANGUAGE]
 
     # Spans: where in a paragraph each technique sits.
     examples = _span_examples(corpus)
     log(f"spans: {len(examples):,} paragraphs")
     spans = SpanTagger(TECHNIQUES, C=config.span_C).fit(examples)
 
-    for split in corpus.splits:
-        lang = split.lang
-        t_rows = np.flatnonzero(langs == lang)
-        g_rows = [i for i, uid in enumerate(genre_ids) if corpus.lang_of[uid] == lang]
-        f_rows = np.flatnonzero(flangs == lang)
-        report["languages"][lang] = {
-            "subtask1": score_genres(
-                {genre_ids[i]: genre_y[i] for i in g_rows},
-                {genre_ids[i]: genre_pred[i] for i in g_rows},
-            ),
-            "subtask2": score_frames(
-                {frame_ids[i]: _names(FY[i], FRAMES) for i in f_rows},
-                {frame_ids[i]: _names(frame_pred[i], FRAMES) for i in f_rows},
-            ),
-            "subtask3": score_techniques(
-                {keys[i]: _names(Y[i], TECHNIQUES) for i in t_rows},
-                {keys[i]: _names(technique_pred[i], TECHNIQUES) for i in t_rows},
-            ),
-        }
+    predictions = {
+        "languages": (genre_pred, frame_pred, technique_pred),
+        "fast": (fast_genre_pred, fast_frame_pred, fast_technique_pred),
+    }
+    for mode, (g_pred, f_pred, t_pred) in predictions.items():
+        report[mode] = {}
+        for split in corpus.splits:
+            lang = split.lang
+            t_rows = np.flatnonzero(langs == lang)
+            g_rows = [i for i, uid in enumerate(genre_ids) if corpus.lang_of[uid] == lang]
+            f_rows = np.flatnonzero(flangs == lang)
+            report[mode][lang] = {
+                "subtask1": score_genres(
+                    {genre_ids[i]: genre_y[i] for i in g_rows},
+                    {genre_ids[i]: g_pred[i] for i in g_rows},
+                ),
+                "subtask2": score_frames(
+                    {frame_ids[i]: _names(FY[i], FRAMES) for i in f_rows},
+                    {frame_ids[i]: _names(f_pred[i], FRAMES) for i in f_rows},
+                ),
+                "subtask3": score_techniques(
+                    {keys[i]: _names(Y[i], TECHNIQUES) for i in t_rows},
+                    {keys[i]: _names(t_pred[i], TECHNIQUES) for i in t_rows},
+                ),
+            }
     report["train_seconds"] = round(time.perf_counter() - started, 1)
     card = {
         "training": {
@@ -354,10 +403,16 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
             "paragraphs": len(keys),
             "seconds": report["train_seconds"],
         },
-        "cv": _summarise(report),
+        "cv": _summarise(report["languages"]),
+        "cv_fast": _summarise(report["fast"]),
+        # ST3 micro-F1 of each technique head alone and fused (what the fusion buys)
+        "cv_technique_heads": head_scores,
         "thresholds": {
-            "techniques": {k: _named(v, TECHNIQUES) for k, v in technique_thresholds.items()},
-            "frames": {k: _named(v, FRAMES) for k, v in frame_thresholds.items()},
+            kind: {
+                lang: _named(v, FRAMES if kind.endswith("frames") else TECHNIQUES)
+                for lang, v in table.items()
+            }
+            for kind, table in thresholds.items()
         },
         "package_versions": _versions(),
     }
@@ -370,8 +425,9 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
         frames=frames,
         genre=genre,
         spans=spans,
-        technique_thresholds=technique_thresholds,
-        frame_thresholds=frame_thresholds,
+        fast_frames=fast_frames,
+        fast_genre=fast_genre,
+        thresholds=thresholds,
         card=card,
     )
     return model, report
@@ -391,10 +447,10 @@ def _named(values: np.ndarray, labels: Sequence[str]) -> dict[str, float]:
     return {label: round(float(v), 3) for label, v in zip(labels, values, strict=True)}
 
 
-def _summarise(report: dict[str, Any]) -> dict[str, dict[str, float]]:
+def _summarise(by_language: dict[str, Any]) -> dict[str, dict[str, float]]:
     """The headline CV numbers per language: official metric and macro-F1 per subtask."""
     out = {}
-    for lang, scores in report["languages"].items():
+    for lang, scores in by_language.items():
         out[lang] = {
             "st1_macro_f1": round(scores["subtask1"]["macro_f1"], 4),
             "st1_micro_f1": round(scores["subtask1"]["micro_f1"], 4),
