@@ -23,7 +23,7 @@ out = Console(highlight=False, soft_wrap=False)
 # soft_wrap: an error stays on one line (Rich would wrap it at 80 columns when not a terminal)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-FORMATS = ("text", "json", "semeval")
+FORMATS = ("text", "json", "semeval", "html")
 ModelOption = Annotated[
     Path | None,
     typer.Option("--model", help="Model directory (default: the model shipped with slant)."),
@@ -31,7 +31,8 @@ ModelOption = Annotated[
 FastOption = Annotated[
     bool,
     typer.Option(
-        "--fast", help="Lexical models only, no neural encoder: several times faster, less accurate."
+        "--fast",
+        help="Lexical models only, no neural encoder: several times faster, less accurate.",
     ),
 ]
 
@@ -61,7 +62,9 @@ def analyze(
     inputs: Annotated[
         list[str], typer.Argument(help="Files (.txt, .html), folders, or - for stdin.")
     ],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or semeval.")] = "text",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text, json, semeval or html.")
+    ] = "text",
     model: ModelOption = None,
     language: Annotated[
         str | None, typer.Option(help="ISO 639-1 code; detected when omitted.")
@@ -71,7 +74,8 @@ def analyze(
     ] = 0.0,
     fast: FastOption = False,
 ) -> None:
-    """Analyse articles and print a report, JSON (one object per article) or SemEval lines."""
+    """Analyse articles and print a report, JSON (one object per article), SemEval lines or a
+    self-contained HTML report (all articles in one page)."""
     from slant.analyzer import Analyzer
     from slant.errors import InputError
     from slant.ingest import expand_paths, read_input
@@ -98,6 +102,7 @@ def analyze(
                 err.print(f"[red]error:[/] {escape(str(exc))}", markup=True)
 
     many = len(items) > 1
+    html_results = []
     for result in analyzer.analyze_each(sources(), language=language):
         if isinstance(result, InputError):
             failed += 1
@@ -107,13 +112,96 @@ def analyze(
         elif fmt == "semeval":
             for line in semeval_lines(result):
                 _emit(line)
+        elif fmt == "html":
+            html_results.append(result)
         else:
             render(result, out, min_score=min_score)
+    if html_results:
+        from slant.html_report import build_report
+
+        _emit(build_report(html_results))
     if failed:
         if many:
             rest = "the others were analysed" if failed < len(items) else "nothing was analysed"
             err.print(f"{failed} of {len(items)} inputs failed; {rest}")
         raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="SLANT_DATABASE_URL",
+            help="SQLAlchemy URL of the store, e.g. postgresql+psycopg://u:p@host/db "
+            "(default: an SQLite file in ~/.local/share/slant).",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="SLANT_TOKEN",
+            help="Require 'Authorization: Bearer TOKEN' on every /v1 route.",
+            show_default=False,
+        ),
+    ] = None,
+    max_body: Annotated[
+        int, typer.Option(help="Largest request body in bytes (larger: HTTP 413).")
+    ] = 2_000_000,
+    timeout: Annotated[float, typer.Option(help="Per-request analysis timeout (s).")] = 30.0,
+    workers: Annotated[int, typer.Option(help="Analysis threads.")] = 2,
+    max_queue: Annotated[
+        int, typer.Option(help="Requests allowed to wait for a thread (more: HTTP 503).")
+    ] = 256,
+    enable_url_fetch: Annotated[
+        bool,
+        typer.Option(
+            "--enable-url-fetch", help="Allow POST /v1/analyze-url (public addresses only)."
+        ),
+    ] = False,
+    model: ModelOption = None,
+    fast: FastOption = False,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Run the REST API and the web page (needs slant's 'serve' extra)."""
+    try:
+        import uvicorn
+
+        from slant.serve import Settings, create_app
+        from slant.store import default_database_url, display_url
+    except ImportError as exc:
+        _fail(
+            f"slant serve needs the 'serve' extra ({exc.name} is missing): "
+            "pip install 'slant[serve]'"
+        )
+    settings = Settings(
+        model=str(model) if model else None,
+        fast=fast,
+        database_url=database_url or default_database_url(),
+        token=token or None,
+        max_body=max_body,
+        timeout=timeout,
+        workers=workers,
+        max_queue=max_queue,
+        enable_url_fetch=enable_url_fetch,
+    )
+    try:
+        application = create_app(settings)
+    except SlantError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # a bad database URL, an unreachable database server
+        _fail(f"cannot open the database {display_url(settings.database_url)}: {exc}")
+    err.print(
+        f"slant serve: http://{host}:{port}/ (API reference /docs); database "
+        f"{display_url(settings.database_url)}; token {'required' if token else 'not set'}; "
+        f"URL fetching {'on' if enable_url_fetch else 'off'}"
+    )
+    uvicorn.run(application, host=host, port=port, log_level=log_level, timeout_keep_alive=5)
 
 
 @app.command()
