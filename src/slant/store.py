@@ -62,6 +62,14 @@ def default_database_url() -> str:
     return f"sqlite:///{base / 'slant' / 'slant.db'}"
 
 
+def display_url(url: str) -> str:
+    """The URL with any password hidden, for logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: say so without echoing secrets
+        return "<invalid database URL>"
+
+
 @dataclass(frozen=True)
 class Summary:
     """One row of a listing: what a reader needs to pick an analysis."""
