@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from slant.corpus.cli import corpus_app
 from slant.errors import SlantError
 
 app = typer.Typer(
@@ -337,6 +338,9 @@ def _print_scores(scores: dict) -> None:
         for label, row in s["per_label"].items():
             table.add_row(label, f"{row['f1']:.3f}")
         out.print(table)
+
+
+app.add_typer(corpus_app, name="corpus")
 
 
 def main() -> None:

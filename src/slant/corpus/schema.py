@@ -90,7 +90,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("input", pa.string()),
             ("reason", pa.string()),
             ("stage", pa.string()),  # "read" (input unusable) or "analyze"
-            ("at", _ts),
+            ("failed_at", _ts),
         ]
     ),
 }
@@ -117,7 +117,13 @@ class Rows:
 
     def add_error(self, article_id: str, input_name: str, reason: str, stage: str) -> None:
         self.rows["errors"].append(
-            {"id": article_id, "input": input_name, "reason": reason, "stage": stage, "at": _now()}
+            {
+                "id": article_id,
+                "input": input_name,
+                "reason": reason,
+                "stage": stage,
+                "failed_at": _now(),
+            }
         )
 
     def add_analysis(self, analysis: Analysis, meta: dict[str, Any], chars: int) -> None:
