@@ -43,8 +43,9 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 @pytest.fixture(scope="module", autouse=True)
 def _shared_encoder(analyzer: Analyzer) -> Iterator[None]:
     """Every ``Analyzer`` the CLI builds reuses one loaded encoder (loading one takes ~1 s)."""
+    encoder = analyzer.encoder
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(slant.analyzer, "load_encoder", lambda *_, **__: analyzer.encoder)
+        patch.setattr(slant.analyzer, "load_encoder", lambda *_, **__: encoder)
         yield
 
 
@@ -95,6 +96,34 @@ def test_analyze_json_single_file(tiny_model: Path) -> None:
     text = read_article(ARTICLES[1])  # the CRLF article: offsets count "\r"
     for p in data["paragraphs"]:
         assert text[p["start"] : p["end"]] == p["text"]
+
+
+def test_analyze_fast_mode_needs_no_encoder(tiny_model: Path) -> None:
+    def no_encoder(*_: object, **__: object) -> None:
+        raise AssertionError("fast mode must not load the neural encoder")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(slant.analyzer, "load_encoder", no_encoder)
+        result = invoke("analyze", ARTICLES[1], "--format", "json", "--fast", "--model", tiny_model)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["model"]["mode"] == "fast"
+    assert data["genre"]["label"] in {"opinion", "reporting", "satire"}
+    assert abs(sum(data["genre"]["scores"].values()) - 1) < 1e-3
+    text = read_article(ARTICLES[1])
+    for p in data["paragraphs"]:
+        for t in p["techniques"]:
+            for span in t["spans"]:
+                assert text[span["start"] : span["end"]] == span["text"]
+
+
+def test_fast_mode_falls_back_for_a_language_without_lexical_model(tiny_model: Path) -> None:
+    text = "Un titular\n\nLos cobardes del ayuntamiento venden el agua de todos.\n"
+    result = invoke("analyze", "-", "--format", "json", "--fast", "--model", tiny_model, stdin=text)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["model"]["mode"] == "default"
+    assert any("fast mode" in w for w in data["warnings"])
 
 
 def test_analyze_json_many_files_one_object_per_line(tiny_model: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from slant.encode import TfidfEncoder, article_features, paragraph_features
+from slant.encode import TfidfEncoder, article_features, context_features, paragraph_features
 
 TEXTS = [
     "The spineless cowards of the council sold our water.",
@@ -51,6 +51,15 @@ def test_paragraph_features_see_article_mean_and_neighbours() -> None:
     np.testing.assert_array_equal(f[2, 8:], e[1])
     single = paragraph_features(e[:1])
     np.testing.assert_array_equal(single[0, 8:], np.zeros(4))
+
+
+def test_context_features_add_the_article_peak() -> None:
+    probs = np.array([[0.1, 0.9], [0.7, 0.2], [0.3, 0.4]], np.float32)
+    f = context_features(probs)
+    assert f.shape == (3, 8)
+    np.testing.assert_array_equal(f[:, :6], paragraph_features(probs))
+    np.testing.assert_allclose(f[:, 6:], np.tile([0.7, 0.9], (3, 1)), rtol=1e-6)
+    assert context_features(np.zeros((0, 2), np.float32)).shape == (0, 8)
 
 
 def test_article_features_need_a_paragraph() -> None:

@@ -69,6 +69,18 @@ def paragraph_features(embeddings: np.ndarray) -> np.ndarray:
     return np.hstack([embeddings, mean, neighbours]).astype(np.float32)
 
 
+def context_features(technique_probs: np.ndarray) -> np.ndarray:
+    """Each paragraph's technique probabilities beside its neighbours' and the article's.
+
+    Techniques come in company (loaded language with name calling, fear with flag waving) and
+    an article keeps its register, so a second model over these learns what the first missed.
+    """
+    if technique_probs.shape[0] == 0:
+        return np.zeros((0, 4 * technique_probs.shape[1]), np.float32)
+    peak = np.broadcast_to(technique_probs.max(axis=0), technique_probs.shape)
+    return np.hstack([paragraph_features(technique_probs), peak]).astype(np.float32)
+
+
 def article_features(embeddings: np.ndarray, technique_probs: np.ndarray) -> np.ndarray:
     """One vector per article: title, mean and max of paragraph vectors, technique profile.
 

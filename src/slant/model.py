@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from slant.encode import context_features
 from slant.errors import ModelError
 from slant.labels import FRAMES, GENRES, TECHNIQUES
 from slant.predict import LexicalMultiLabelClassifier, MultiLabelClassifier, SingleLabelClassifier
@@ -41,6 +42,8 @@ class Model:
     spans: SpanTagger
     fast_frames: LexicalMultiLabelClassifier
     fast_genre: LexicalMultiLabelClassifier
+    # second stage over fused probabilities in context (None when CV showed it does not help)
+    context: MultiLabelClassifier | None = None
     # kind ("techniques", "frames", "fast.techniques", "fast.frames") -> ISO language -> per-label
     # thresholds tuned by cross-validation; ANY_LANGUAGE is the fallback
     thresholds: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
@@ -59,7 +62,10 @@ class Model:
         head = self.lexical.get(language or "")
         if head is None:
             return dense, ANY_LANGUAGE
-        return fuse(dense, head.predict_proba(texts)), str(language)
+        probs = fuse(dense, head.predict_proba(texts))
+        if self.context is not None:
+            probs = self.context.predict_proba(context_features(probs))
+        return probs, str(language)
 
     def fast_technique_proba(self, texts: Sequence[str], language: str) -> np.ndarray:
         """Lexical-only probabilities (``fast`` mode); ``language`` must have a lexical head."""
@@ -87,6 +93,8 @@ class Model:
             "fast_genre": self.fast_genre,
             **{f"lexical.{lang}": head for lang, head in self.lexical.items()},
         }
+        if self.context is not None:
+            heads["context"] = self.context
         for prefix, head in heads.items():
             for key, value in head.get_state().items():
                 arrays[f"{prefix}.{key}"] = value
@@ -158,6 +166,11 @@ class Model:
             spans=SpanTagger.from_state(TECHNIQUES, part("spans")),
             fast_frames=LexicalMultiLabelClassifier.from_state(FRAMES, part("fast_frames")),
             fast_genre=LexicalMultiLabelClassifier.from_state(GENRES, part("fast_genre")),
+            context=(
+                MultiLabelClassifier.from_state(TECHNIQUES, part("context"))
+                if any(k.startswith("context.") for k in arrays)
+                else None
+            ),
             thresholds={kind: part(f"thresholds.{kind}") for kind in kinds},
             card=card,
         )

@@ -25,6 +25,7 @@ from slant.encode import (
     DEFAULT_ENCODER,
     CachedEncoder,
     article_features,
+    context_features,
     encode_articles,
     load_encoder,
     paragraph_features,
@@ -57,6 +58,8 @@ class TrainConfig:
     frame_C: float = 1.0
     genre_C: float = 1.0
     span_C: float = 0.5
+    context: bool = True  # second stage over techniques in context, kept if CV says it helps
+    context_C: float = 1.0
     cache_dir: str | None = None  # reuse paragraph embeddings across runs
     name: str = "slant-default"
     version: str = "0.1.0"
@@ -159,6 +162,18 @@ def _nested_per_language(
     return out
 
 
+def _context_matrix(P: np.ndarray, keys: Sequence[tuple[str, int]]) -> np.ndarray:
+    """``context_features`` of every row, computed within each article in paragraph order."""
+    rows_of: dict[str, list[int]] = {}
+    for i, (uid, _) in enumerate(keys):
+        rows_of.setdefault(uid, []).append(i)
+    out = np.zeros((len(keys), 4 * P.shape[1]), np.float32)
+    for rows in rows_of.values():
+        rows.sort(key=lambda i: keys[i][1])
+        out[rows] = context_features(P[rows])
+    return out
+
+
 def _technique_rows(
     corpus: Corpus,
 ) -> tuple[list[tuple[str, int]], np.ndarray, list[str], np.ndarray]:
@@ -249,15 +264,28 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
             test, fit_rows = rows[fold[rows] == k], rows[fold[rows] != k]
             head = make_lexical().fit(text_array[fit_rows], Y[fit_rows])
             P_lex[test] = head.predict_proba(text_array[test])
-    P = fuse(P_dense, P_lex)
+    P_fused = fuse(P_dense, P_lex)
+    X_context = _context_matrix(P_fused, keys)
+
+    def make_context() -> MultiLabelClassifier:
+        return MultiLabelClassifier(TECHNIQUES, C=config.context_C, seed=config.seed)
+
+    P_context = _oof_multilabel(X_context, Y, fold, config.folds, make_context)
     head_scores: dict[str, dict[str, float]] = {}
-    for name, probs in (("dense", P_dense), ("lexical", P_lex), ("fused", P)):
+    overall: dict[str, float] = {}
+    heads = {"dense": P_dense, "lexical": P_lex, "fused": P_fused, "context": P_context}
+    for name, probs in heads.items():
         pred = _nested_per_language(Y, probs, fold, config.folds, langs)
-        log(f"  CV micro-F1 of the {name} head: {f1_score(Y, pred, average='micro'):.4f}")
+        overall[name] = float(f1_score(Y, pred, average="micro"))
+        log(f"  CV micro-F1 of the {name} head: {overall[name]:.4f}")
         for lang in np.unique(langs):
             rows = langs == lang
             score = f1_score(Y[rows], pred[rows], average="micro", zero_division=0)
             head_scores.setdefault(lang, {})[name] = round(float(score), 4)
+    # The context stage is kept only where cross-validation says it helps.
+    use_context = config.context and overall["context"] > overall["fused"]
+    P = P_context if use_context else P_fused
+    log(f"  context stage {'kept' if use_context else 'dropped'}")
     technique_pred = _nested_per_language(Y, P, fold, config.folds, langs)
     fast_technique_pred = _nested_per_language(Y, P_lex, fold, config.folds, langs)
     techniques = make_techniques().fit(X, Y)
@@ -271,6 +299,7 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
         "fast.techniques": _per_language_thresholds(Y, P_lex, langs),
     }
     techniques.thresholds_ = thresholds["techniques"][ANY_LANGUAGE]
+    context = make_context().fit(X_context, Y) if use_context else None
 
     # Out-of-fold technique probabilities for every article (stacking input of article heads).
     oof_probs: dict[str, np.ndarray] = {}
@@ -284,6 +313,8 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
                 techniques.predict_proba(corpus.features[uid]),
                 lexical[ISO_OF[corpus.lang_of[uid]]].predict_proba(corpus.paragraph_texts[uid]),
             )
+            if context is not None:
+                oof_probs[uid] = context.predict_proba(context_features(oof_probs[uid]))
     article_X = {
         uid: article_features(corpus.embeddings[uid], oof_probs[uid]) for uid in corpus.article_ids
     }
@@ -427,6 +458,7 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
         spans=spans,
         fast_frames=fast_frames,
         fast_genre=fast_genre,
+        context=context,
         thresholds=thresholds,
         card=card,
     )
