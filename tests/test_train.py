@@ -166,3 +166,30 @@ def test_save_and_load_give_identical_predictions(retrained, analyzer: Analyzer)
             np.testing.assert_array_equal(
                 in_memory.thresholds_for(kind, lang), loaded.thresholds_for(kind, lang)
             )
+
+
+def test_context_stage_round_trips_and_changes_probabilities(
+    retrained, analyzer: Analyzer, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from slant.predict import MultiLabelClassifier
+
+    in_memory, _ = retrained
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 4 * len(TECHNIQUES)), dtype=np.float32)
+    Y = (rng.random((60, len(TECHNIQUES))) < 0.3).astype(np.int8)
+    staged = replace(in_memory, context=MultiLabelClassifier(TECHNIQUES).fit(X, Y))
+    loaded = Model.load(staged.save(tmp_path / "staged"))
+    assert loaded.context is not None
+    lines = [p.text for p in paragraphs(read_article(sorted(FIXTURE_ARTICLES.glob("*.txt"))[0]))]
+    features = paragraph_features(analyzer.encoder.encode(lines))
+    with_stage, table = loaded.technique_proba(features, lines, "en")
+    assert table == "en"
+    np.testing.assert_array_equal(with_stage, staged.technique_proba(features, lines, "en")[0])
+    assert not np.allclose(with_stage, in_memory.technique_proba(features, lines, "en")[0])
+    # a language without a lexical head gets the dense head alone, without the context stage
+    np.testing.assert_array_equal(
+        loaded.technique_proba(features, lines, "es")[0],
+        in_memory.techniques.predict_proba(features),
+    )
