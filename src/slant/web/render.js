@@ -269,9 +269,13 @@
     }
 
     /* ---- tooltip (hover and keyboard focus) ---- */
+    var dismissed = null;  // the mark whose tooltip Escape closed (until another is shown)
+    var shownFor = null;
     function showTip(mark) {
       var cover = mark._slant;
-      if (!cover) { return; }
+      if (!cover || mark === dismissed) { return; }
+      dismissed = null;
+      shownFor = mark;
       tip.textContent = "";
       var seen = {};
       cover.forEach(function (m) {
@@ -311,10 +315,20 @@
       return target && target.closest ? target.closest("mark.hl") : null;
     }
     article.addEventListener("mouseover", function (e) { var m = markOf(e.target); if (m) { showTip(m); } });
-    article.addEventListener("mouseout", function (e) { if (markOf(e.target)) { hideTip(); } });
+    function focusedMark() {
+      var active = document.activeElement;
+      return active && article.contains(active) ? markOf(active) : null;
+    }
+    article.addEventListener("mouseout", function (e) {
+      if (!markOf(e.target)) { return; }
+      var focused = focusedMark();  // keyboard focus keeps its tooltip when the mouse leaves
+      if (focused) { showTip(focused); } else { hideTip(); }
+    });
     article.addEventListener("focusin", function (e) { var m = markOf(e.target); if (m) { showTip(m); } });
     article.addEventListener("focusout", hideTip);
-    view.addEventListener("keydown", function (e) { if (e.key === "Escape") { hideTip(); } });
+    view.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && !tip.hidden) { dismissed = shownFor; hideTip(); }
+    });
 
     /* ---- filter events ---- */
     function refresh() { hideTip(); updateCounts(); renderArticle(); }
