@@ -143,7 +143,6 @@ class _RichProgress:
             ProgressColumn,
             SpinnerColumn,
             TextColumn,
-            TimeElapsedColumn,
             TimeRemainingColumn,
         )
         from rich.text import Text
@@ -151,17 +150,15 @@ class _RichProgress:
         class Rate(ProgressColumn):
             def render(self, task: Any) -> Text:
                 speed = task.finished_speed or task.speed
-                return Text(f"{speed:,.1f} art/s" if speed else "-- art/s")
+                return Text(f"{speed:,.1f}/s" if speed else "--/s")
 
         self.bar = Progress(
             SpinnerColumn(),
-            TextColumn("analysing"),
-            BarColumn(),
+            BarColumn(bar_width=24),
             MofNCompleteColumn(),
             Rate(),
             TextColumn("ETA"),
-            TimeRemainingColumn(),
-            TimeElapsedColumn(),
+            TimeRemainingColumn(compact=True),
             TextColumn("{task.fields[status]}"),
             console=console,
             speed_estimate_period=60,
@@ -182,7 +179,7 @@ class _RichProgress:
         self.bar.update(
             self.task,
             advance=n,
-            status=f"{summary.done:,} done, {summary.failed:,} failed, {summary.skipped:,} skipped",
+            status=f"ok {summary.done:,} · failed {summary.failed:,} · skipped {summary.skipped:,}",
         )
 
     def warn(self, message: str) -> None:

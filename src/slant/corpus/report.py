@@ -132,7 +132,8 @@ class _Report:
         self, rows: list[str], columns: list[str], values: list[list[float]], title: str
     ) -> str:
         fig, ax = self.figure(0.42 * len(columns) + 3, 0.36 * len(rows) + 2.2)
-        image = ax.imshow(values, aspect="auto", cmap="Reds", vmin=0, vmax=100)
+        top = max([5.0, *(v for row in values for v in row)])  # contrast for rare labels
+        image = ax.imshow(values, aspect="auto", cmap="Reds", vmin=0, vmax=top)
         ax.set_xticks(range(len(columns)), columns, rotation=60, ha="right", fontsize=8)
         ax.set_yticks(range(len(rows)), rows, fontsize=8)
         for i, row in enumerate(values):
@@ -145,7 +146,7 @@ class _Report:
                         ha="center",
                         va="center",
                         fontsize=6.5,
-                        color="white" if v > 60 else "black",
+                        color="white" if v > 0.6 * top else "black",
                     )
         ax.set_title(title, fontsize=10)
         fig.colorbar(image, ax=ax, label="% of articles", shrink=0.8)
