@@ -74,9 +74,12 @@ def _analysis(i: int, with_targets: bool) -> Analysis:
         target = ("Mayor Dalton", "the council")[i % 2]
         return _WithTargets(
             **kwargs,
-            targets=[
-                {"target": target, "techniques": ["Name_Calling-Labeling"], "count": 2,
-                 "examples": [f"{target} is a disgrace"]}
+            targets=[  # the shape of slant.doc.Target
+                {"target": target, "count": 2, "techniques": [
+                    {"label": "Name_Calling-Labeling", "count": 2, "examples": [
+                        {"paragraph": 3, "start": 0, "end": 5, "text": f"{target} is a disgrace"}
+                    ]}
+                ]}
             ],
         )  # fmt: skip
     return Analysis(**kwargs)
@@ -95,6 +98,9 @@ def _results(path: Path, n: int = 30, with_targets: bool = True) -> Path:
                     "published": datetime(2023, 1 + i % 3, 10, tzinfo=UTC),
                 }
                 rows.add_analysis(_analysis(i, with_targets), meta, chars=100)
+            if not with_targets:  # as written by a slant version without target detection
+                for row in rows.rows["articles"]:
+                    row["n_targets"] = None
             rows.add_error(f"bad{half.start}", "synthetic.jsonl:99", "invalid JSON: line 1", "read")
             results.write_part(rows.tables())
         results.write_meta(new_meta({"name": "synthetic", "version": "1", "mode": "default"}))
@@ -142,6 +148,7 @@ def test_report_breaks_down_by_source_and_month_and_lists_targets(report_html: s
         assert month in report_html
     targets = report_html.split('id="targets"')[1].split("</section>")[0]
     assert "Mayor Dalton" in targets and "the council" in targets
+    assert "Mayor Dalton is a disgrace" in targets and "Name Calling" in targets
     assert "invalid JSON" in report_html  # the errors section
     for frame in {FRAMES[i % len(FRAMES)] for i in range(30)}:
         assert frame in report_html

@@ -73,6 +73,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("text", pa.string()),
             ("score", pa.float32()),
             ("technique_score", pa.float32()),
+            ("target", pa.string()),  # who the words attack, when slant reports it
         ]
     ),
     "targets": pa.schema(
@@ -158,6 +159,7 @@ class Rows:
                             "text": s.text,
                             "score": s.score,
                             "technique_score": t.score,
+                            "target": getattr(s, "target", None),
                         }
                     )
         category_counts: Counter[str] = Counter()
@@ -201,7 +203,8 @@ class Rows:
 def _targets(analysis: Analysis) -> list[dict[str, Any]] | None:
     """Article-level targets (who is attacked) when this slant version reports them, else None.
 
-    Read through ``to_dict`` so this works whatever type the field has in ``slant.doc``.
+    Read through ``to_dict`` so this works whatever the field's exact shape in ``slant.doc``:
+    techniques as names or as ``{label, count, examples}``, examples as strings or spans.
     """
     if not hasattr(analysis, "targets"):
         return None
@@ -212,21 +215,26 @@ def _targets(analysis: Analysis) -> list[dict[str, Any]] | None:
     for t in raw:
         if isinstance(t, str):
             t = {"target": t}
-        examples = []
-        for e in t.get("examples") or []:
-            examples.append(e.get("text", str(e)) if isinstance(e, dict) else str(e))
-        techniques = t.get("techniques") or []
-        if isinstance(techniques, dict):  # e.g. {technique: count}
-            techniques = list(techniques)
+        techniques, examples = [], [_text(e) for e in t.get("examples") or []]
+        for tech in t.get("techniques") or []:
+            if isinstance(tech, dict):
+                techniques.append(str(tech.get("label")))
+                examples.extend(_text(e) for e in tech.get("examples") or [])
+            else:
+                techniques.append(str(tech))
         out.append(
             {
                 "target": str(t.get("target") or t.get("name") or t.get("text") or ""),
-                "techniques": [str(x) for x in techniques],
+                "techniques": techniques,
                 "count": int(t.get("count") or max(1, len(examples))),
-                "examples": examples,
+                "examples": list(dict.fromkeys(examples)),
             }
         )
     return out
+
+
+def _text(example: Any) -> str:
+    return str(example.get("text", "")) if isinstance(example, dict) else str(example)
 
 
 def parse_published(value: Any) -> tuple[datetime | None, str | None]:
