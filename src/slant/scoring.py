@@ -149,3 +149,79 @@ def score_techniques(
 ) -> dict[str, Any]:
     """Subtask 3: official micro-F1 over ``labels.TECHNIQUES`` per (article, paragraph) id."""
     return _score_multilabel(gold, pred, TECHNIQUES, source)
+
+
+# (technique, start, end) character spans of one article
+ArticleSpans = Sequence[tuple[str, int, int]]
+
+
+def _credit(spans: Sequence[tuple[int, int]], others: Sequence[tuple[int, int]]) -> float:
+    """Sum over ``spans`` of min(1, sum over ``others`` of |s & o| / |s|)."""
+    total = 0.0
+    for a, b in spans:
+        overlap = sum(max(0, min(b, d) - max(a, c)) for c, d in others)
+        total += min(1.0, overlap / (b - a))
+    return total
+
+
+def _prf(p_credit: float, n_pred: int, r_credit: float, n_gold: int) -> dict[str, float | int]:
+    p = p_credit / n_pred if n_pred else 0.0
+    r = r_credit / n_gold if n_gold else 0.0
+    return {
+        "precision": p,
+        "recall": r,
+        "f1": 2 * p * r / (p + r) if p + r else 0.0,
+        "pred_spans": n_pred,
+        "gold_spans": n_gold,
+        "precision_credit": p_credit,
+        "recall_credit": r_credit,
+    }
+
+
+def score_spans(
+    gold: Mapping[str, ArticleSpans],
+    pred: Mapping[str, ArticleSpans],
+    *,
+    source: str = "predictions",
+) -> dict[str, Any]:
+    """Technique spans: the SemEval-2020 Task 11 / CheckThat! 2024 partial-overlap span metric.
+
+    ``gold`` and ``pred`` map an article id to its (technique, start, end) spans. Within one
+    article and technique, a predicted span s earns min(1, sum_g |s & g| / |s|) over the gold
+    spans g, and a gold span g earns min(1, sum_s |s & g| / |g|) over the predicted spans.
+    Precision is the predicted spans' credit over their number, recall the gold spans' credit
+    over theirs; ``micro`` sums credits and counts over all techniques. Articles missing from
+    ``pred`` have no predicted spans; an article or label unknown to the gold is an error.
+    """
+    extra = sorted(set(pred) - set(gold), key=_sort_key)
+    if extra:
+        raise InputError(
+            source, f"{len(extra)} article id(s) not in the gold spans ({_show(extra)})"
+        )
+    for name, spans_of in (("gold", gold), (source, pred)):
+        check_labels({aid: [t for t, _, _ in s] for aid, s in spans_of.items()}, TECHNIQUES, name)
+        for aid, spans in spans_of.items():
+            for technique, start, end in spans:
+                if not 0 <= start < end:
+                    raise InputError(name, f"id {aid}: bad offsets {start}-{end} ({technique})")
+    credit: dict[str, list[float]] = {t: [0.0, 0, 0.0, 0] for t in TECHNIQUES}
+    for aid, gold_spans in gold.items():
+        pred_spans = pred.get(aid, ())
+        for technique in {t for t, _, _ in gold_spans} | {t for t, _, _ in pred_spans}:
+            g = [(s, e) for t, s, e in gold_spans if t == technique]
+            p = [(s, e) for t, s, e in pred_spans if t == technique]
+            row = credit[technique]
+            row[0] += _credit(p, g)
+            row[1] += len(p)
+            row[2] += _credit(g, p)
+            row[3] += len(g)
+    total = [sum(row[i] for row in credit.values()) for i in range(4)]
+    return {
+        "micro": _prf(total[0], int(total[1]), total[2], int(total[3])),
+        "per_label": {
+            t: _prf(row[0], int(row[1]), row[2], int(row[3]))
+            for t, row in credit.items()
+            if row[1] or row[3]
+        },
+        "n": len(gold),
+    }

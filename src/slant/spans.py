@@ -14,11 +14,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
-from slant.segment import Segment, sentences, tokens
+from slant.segment import Segment, paragraphs, sentences, tokens
+from slant.wordclusters import WordClusters, clusterable
+
+if TYPE_CHECKING:
+    from slant.encode import SentenceEncoder
 
 _QUOTES = set('"“”«»„')
 MAX_GAP = 0  # tokens below the grow threshold allowed inside one span (hysteresis bridges the rest)
@@ -30,6 +35,20 @@ class SpanExample:
 
     text: str
     spans: Sequence[tuple[str, int, int]]
+
+
+def paragraph_examples(text: str, spans: Sequence[tuple[str, int, int]]) -> list[SpanExample]:
+    """One example per paragraph of an article, with the article's spans clipped to it and
+    shifted to paragraph offsets (a span crossing a line break counts in both paragraphs)."""
+    out = []
+    for line in paragraphs(text):
+        inside = [
+            (t, max(s, line.start) - line.start, min(e, line.end) - line.start)
+            for t, s, e in spans
+            if s < line.end and e > line.start
+        ]
+        out.append(SpanExample(line.text, inside))
+    return out
 
 
 def _shape(word: str) -> str:
@@ -46,12 +65,17 @@ def _shape(word: str) -> str:
 
 _ENDS = set(".!?…")
 _UNKNOWN = "unk"
-_LEXICAL = {"w", "pre4", "pre6", "s3", "s4"}  # features of the word itself, not its window
+_LEXICAL = {"w", "pre4", "pre6", "s3", "s4", "c"}  # features of the word itself, not its window
 
 
-def token_features(toks: Sequence[Segment]) -> list[list[str]]:
-    """Sparse features of each token: its word forms, window, shape and place in the sentence."""
+def token_features(
+    toks: Sequence[Segment], clusters: Sequence[int | None] | None = None
+) -> list[list[str]]:
+    """Sparse features of each token: its word forms, window, shape and place in the sentence,
+    and the embedding clusters (``WordClusters``) of it and its neighbours when given."""
     words = [t.text.lower() for t in toks]
+    ids = [("" if c is None else str(c)) for c in clusters] if clusters else [""] * len(toks)
+    ids = ["", *ids, ""]
     padded = ["<s>", "<s>", *words, "</s>", "</s>"]
     counts = Counter(words)
     end_of = [""] * len(toks)  # the punctuation that ends each token's sentence ("?" = question)
@@ -77,6 +101,9 @@ def token_features(toks: Sequence[Segment]) -> list[list[str]]:
             "rpos=" + str(min(len(toks) - 1 - i, 5)), "spos=" + str(min(in_sentence, 6)),
             "end=" + end_of[i], "len=" + str(min(len(w), 12)),
         ]  # fmt: skip
+        for name, c in (("c=", ids[i + 1]), ("pc=", ids[i]), ("nc=", ids[i + 2])):
+            if c:
+                feats.append(name + c)
         if quoted:
             feats.append("quoted")
         if quotes:
@@ -126,6 +153,7 @@ class SpanTagger:
         sentence_length: float = 6.0,
         sentence_threshold: float = 0.4,
         stop_words: int = 100,
+        clusters: int = 0,
     ):
         self.labels = tuple(labels)
         self.C = C
@@ -138,6 +166,7 @@ class SpanTagger:
         self.sentence_length = sentence_length
         self.sentence_threshold = sentence_threshold
         self.stop_words = stop_words
+        self.clusters = clusters  # k of the word-embedding clusters (0: none)
         n = len(self.labels)
         # Decoding, per technique; these defaults reproduce the tagger of models saved without them.
         self.thresholds_ = np.full(n, 0.5, np.float32)
@@ -146,6 +175,7 @@ class SpanTagger:
         self.span_length_ = np.ones(n, np.float32)
         self.sentence_level_ = np.zeros(n, bool)
         self.stop_words_: frozenset[str] = frozenset()
+        self.clusters_: WordClusters | None = None
         self._coef32: np.ndarray | None = None
 
     def _matrix(self, feats: Iterable[list[str]]) -> sp.csr_matrix:
@@ -163,6 +193,7 @@ class SpanTagger:
 
     def fit(self, examples: Sequence[SpanExample]) -> SpanTagger:
         label_index = {label: i for i, label in enumerate(self.labels)}
+        self.clusters_ = self._fit_clusters(examples) if self.clusters else None
         rows_feats: list[list[str]] = []
         targets: list[np.ndarray] = []  # per token: which techniques cover it
         present: list[np.ndarray] = []  # per token: which techniques its paragraph has
@@ -175,7 +206,7 @@ class SpanTagger:
             if not toks:
                 continue
             words.update(t.text.lower() for t in toks if t.text[0].isalnum())
-            rows_feats.extend(token_features(toks))
+            rows_feats.extend(token_features(toks, self._cluster_ids(toks)))
             y = np.zeros((len(toks), len(self.labels)), bool)
             has = np.zeros(len(self.labels), bool)
             starts = np.array([t.start for t in toks])
@@ -224,6 +255,22 @@ class SpanTagger:
         self._coef32 = None
         return self
 
+    def _fit_clusters(self, examples: Sequence[SpanExample]) -> WordClusters:
+        from slant.encode import load_encoder
+
+        counts = Counter(
+            w for ex in examples if ex.spans for w in (t.text.lower() for t in tokens(ex.text))
+        )
+        words = [w for w, c in counts.items() if c >= self.min_count and clusterable(w)]
+        return WordClusters.fit(words, self.clusters, load_encoder())
+
+    def _cluster_ids(
+        self, toks: Sequence[Segment], encoder: SentenceEncoder | None = None
+    ) -> list[int | None] | None:
+        if self.clusters_ is None:
+            return None
+        return self.clusters_.lookup([t.text.lower() for t in toks], encoder)
+
     def _fit_one(self, X: sp.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, float]:
         if len(y) == 0 or y.min() == y.max():
             return np.zeros(X.shape[1], np.float32), 0.0 if len(y) == 0 else (4.0 if y[0] else -4.0)
@@ -233,14 +280,19 @@ class SpanTagger:
         model.fit(X, y)
         return model.coef_[0], float(model.intercept_[0])
 
-    def token_scores(self, text: str, offset: int = 0) -> tuple[list[Segment], np.ndarray]:
-        """Tokens of ``text`` and their probability of belonging to each technique's span."""
+    def token_scores(
+        self, text: str, offset: int = 0, encoder: SentenceEncoder | None = None
+    ) -> tuple[list[Segment], np.ndarray]:
+        """Tokens of ``text`` and their probability of belonging to each technique's span.
+
+        ``encoder`` (optional) places words unseen in training in a word cluster.
+        """
         toks = tokens(text, offset)
         if not toks:
             return toks, np.zeros((0, len(self.labels)), np.float32)
         if self._coef32 is None:
             self._coef32 = np.ascontiguousarray(self.coef_.T, dtype=np.float32)
-        X = self._matrix(token_features(toks))
+        X = self._matrix(token_features(toks, self._cluster_ids(toks, encoder)))
         z = X @ self._coef32 + self.intercept_
         return toks, 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
@@ -250,13 +302,14 @@ class SpanTagger:
         techniques: Sequence[str],
         offset: int = 0,
         threshold: float | None = None,
+        encoder: SentenceEncoder | None = None,
     ) -> dict[str, list[tuple[int, int, float]]]:
         """Character spans (start, end, score) for each technique said to be in the paragraph.
 
         Every technique gets at least one span. ``threshold`` overrides the fitted per-technique
         thresholds (token or sentence, whichever the technique uses).
         """
-        toks, scores = self.token_scores(text, offset)
+        toks, scores = self.token_scores(text, offset, encoder)
         out: dict[str, list[tuple[int, int, float]]] = {}
         if not toks:
             return out
@@ -328,6 +381,7 @@ class SpanTagger:
             "span_length": self.span_length_.astype(np.float32),
             "sentence_level": self.sentence_level_.astype(bool),
             "stop_words": np.array(sorted(self.stop_words_), dtype=str),
+            **(self.clusters_.get_state() if self.clusters_ else {}),
         }
 
     @classmethod
@@ -343,6 +397,9 @@ class SpanTagger:
             tagger.span_length_ = state["span_length"].astype(np.float32)
             tagger.sentence_level_ = state["sentence_level"].astype(bool)
             tagger.stop_words_ = frozenset(str(w) for w in state["stop_words"])
+        if "cluster_words" in state:
+            tagger.clusters_ = WordClusters.from_state(state)
+            tagger.clusters = len(tagger.clusters_.centroids)
         return tagger
 
 

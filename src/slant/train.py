@@ -42,7 +42,7 @@ from slant.predict import (
 from slant.scoring import score_frames, score_genres, score_techniques
 from slant.segment import paragraphs
 from slant.semeval import ISO_OF, Split, load_split
-from slant.spans import SpanExample, SpanTagger
+from slant.spans import SpanExample, SpanTagger, paragraph_examples
 
 Log = Callable[[str], None]
 
@@ -195,19 +195,12 @@ def _technique_rows(
 
 
 def _span_examples(corpus: Corpus) -> list[SpanExample]:
-    examples = []
-    for split in corpus.splits:
-        if not split.spans:
-            continue
-        for aid, spans in split.spans.items():
-            for line in paragraphs(split.texts[aid]):
-                inside = [
-                    (t, max(s, line.start) - line.start, min(e, line.end) - line.start)
-                    for t, s, e in spans
-                    if s < line.end and e > line.start
-                ]
-                examples.append(SpanExample(line.text, inside))
-    return examples
+    return [
+        example
+        for split in corpus.splits
+        for aid, spans in (split.spans or {}).items()
+        for example in paragraph_examples(split.texts[aid], spans)
+    ]
 
 
 def _hash_files(splits: Sequence[Split], root: Path) -> dict[str, str]:
