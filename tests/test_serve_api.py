@@ -214,7 +214,8 @@ def test_store_get_list_delete(client: TestClient) -> None:
 
 def test_store_a_given_analysis_keeps_new_fields(client: TestClient, analyzer: Analyzer) -> None:
     data = analyzer.analyze("A title\nSpineless cowards ran the council.").to_dict()
-    data["targets"] = [{"target": "the council", "count": 1}]  # a field of a newer schema
+    data["targets"] = [{"target": "the council", "count": 1, "techniques": []}]
+    data["future_field"] = {"kept": True}  # fields of newer schemas are stored as given
     stored = client.post("/v1/analyses", json={"analysis": data}).json()
     assert client.get(f"/v1/analyses/{stored['id']}").json()["analysis"] == data
     check_error(client.post("/v1/analyses", json={"analysis": {"x": 1}}), 422, "invalid_analysis")

@@ -69,7 +69,9 @@
     if (Array.isArray(value)) { return value.map(cellText).join(", "); }
     if (typeof value === "number") { return Number.isInteger(value) ? String(value) : fmt(value); }
     if (typeof value === "object") {
-      if (typeof value.label === "string") { return titleOf(value.label); }
+      if (typeof value.label === "string") {
+        return titleOf(value.label) + (typeof value.count === "number" ? " ×" + value.count : "");
+      }
       if (typeof value.text === "string") { return value.text; }
       return JSON.stringify(value);
     }
@@ -291,6 +293,7 @@
             " ", el("span", { className: "tip-cat", text: titleOf(t.category) })
           ]),
           el("div", { text: "Confidence " + fmt(t.score) + " (these words " + fmt(m.s.score) + ")" }),
+          m.s.target ? el("div", { className: "tip-target", text: "Target: " + m.s.target }) : null,
           info.definition ? el("div", { className: "tip-def", text: info.definition }) : null,
           el("div", { className: "tip-why" }, [
             el("em", { text: "Why: " }),
