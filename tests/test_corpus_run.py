@@ -269,6 +269,24 @@ def test_dask_engine_on_a_local_cluster_with_two_workers(tmp_path: Path, tiny_mo
     assert all(loads == 1 for loads in summary.worker_pids.values())
 
 
+def test_dask_engine_joins_a_running_scheduler(tmp_path: Path, tiny_model: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    ids = write_jsonl(tmp_path / "in.jsonl", 4)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        summary = run_corpus(
+            [str(tmp_path / "in.jsonl")],
+            tmp_path / "out",
+            engine="dask",
+            scheduler=cluster.scheduler_address,
+            model=tiny_model,
+            chunk_size=1,
+        )
+    assert summary.workers == 2  # the cluster's threads
+    assert sorted(all_ids(tmp_path / "out")) == ids
+
+
 def test_resume_after_kill_9_loses_and_duplicates_nothing(tmp_path: Path, tiny_model: Path) -> None:
     n = 100
     ids = write_jsonl(tmp_path / "in.jsonl", n)

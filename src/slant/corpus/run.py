@@ -83,25 +83,29 @@ class RunSummary:
 
 _ANALYZERS: dict[tuple[str | None, bool], Any] = {}
 _LOADS = 0
+_LOAD_LOCK = threading.Lock()  # a multi-threaded Dask worker must still load the model once
 
 
 def _analyzer(config: WorkerConfig) -> Any:
     """This process's analyzer: loaded on the first chunk, then reused for every chunk."""
-    global _LOADS
     key = (config.model, config.fast)
-    if key not in _ANALYZERS:
-        from slant.analyzer import Analyzer
+    with _LOAD_LOCK:
+        if key not in _ANALYZERS:
+            _ANALYZERS[key] = _load(config)
+        return _ANALYZERS[key]
 
-        if config.fast:
-            try:
-                analyzer = Analyzer(config.model, fast=True)
-            except TypeError:
-                raise SlantError("this version of slant has no fast mode") from None
-        else:
-            analyzer = Analyzer(config.model)
-        _ANALYZERS[key] = analyzer
-        _LOADS += 1
-    return _ANALYZERS[key]
+
+def _load(config: WorkerConfig) -> Any:
+    global _LOADS
+    from slant.analyzer import Analyzer
+
+    _LOADS += 1
+    if not config.fast:
+        return Analyzer(config.model)
+    try:
+        return Analyzer(config.model, fast=True)
+    except TypeError:
+        raise SlantError("this version of slant has no fast mode") from None
 
 
 def _to_source(item: Item) -> Any:
