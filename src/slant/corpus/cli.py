@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -87,6 +88,8 @@ def run_command(
     if scheduler and engine == "local":
         engine = "dask"  # --scheduler only makes sense with Dask
     progress = _RichProgress(err)
+    # SIGTERM (kill, batch schedulers) stops like Ctrl-C: finished work is committed first
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         with progress:
             summary = run_corpus(
@@ -108,6 +111,10 @@ def run_command(
     _print_summary(summary, err)
     if summary.interrupted:
         raise typer.Exit(130)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _print_summary(summary: Any, console: Any) -> None:

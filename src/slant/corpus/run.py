@@ -536,9 +536,11 @@ class _Writer:
             name: pa.concat_tables(self.buffer.get(name) or [SCHEMAS[name].empty_table()])
             for name in TABLES
         }
+        # emptied first: if Ctrl-C lands during the write, these rows are either committed or
+        # redone by the next run, never committed twice by a second flush
+        self.buffer, self.buffered = {}, 0
         self.results.write_part(tables)
         self.summary.parts += 1
-        self.buffer, self.buffered = {}, 0
         self.last_flush = time.monotonic()
 
     def finish(self, started: datetime, summary: RunSummary, inputs: list[str]) -> None:
