@@ -6,6 +6,7 @@ needs them, so ``slant --help`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import signal
@@ -89,7 +90,9 @@ def run_command(
         engine = "dask"  # --scheduler only makes sense with Dask
     progress = _RichProgress(err)
     # SIGTERM (kill, batch schedulers) stops like Ctrl-C: finished work is committed first
-    signal.signal(signal.SIGTERM, _interrupt)
+    previous = None
+    with contextlib.suppress(ValueError):  # only the main thread may set handlers
+        previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         with progress:
             summary = run_corpus(
@@ -108,6 +111,9 @@ def run_command(
             )
     except SlantError as exc:
         _fail(str(exc))
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     _print_summary(summary, err)
     if summary.interrupted:
         raise typer.Exit(130)
