@@ -353,13 +353,13 @@ def test_timeout_is_504(analyzer: Analyzer, tmp_path: Path, monkeypatch) -> None
     import time as _time
 
     slow = type(analyzer)(analyzer.model, analyzer.encoder)
-    original = slow.analyze_many
+    original = slow.analyze_each
 
     def sleepy(*args, **kwargs):
         _time.sleep(0.6)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(slow, "analyze_many", sleepy)
+    monkeypatch.setattr(slow, "analyze_each", sleepy)
     app = make_app(slow, tmp_path / "t2.db", timeout=0.2)
     with TestClient(app) as c:
         check_error(c.post("/v1/analyze", json={"text": OP_ED}), 504, "timeout")

@@ -28,6 +28,7 @@ from slant.doc import SCHEMA_VERSION, Analysis
 from slant.errors import InputError
 from slant.html_report import WEB, asset, build_report, label_catalog, report_csp
 from slant.ingest import HTML_SUFFIXES, TEXT_SUFFIXES, Source, from_bytes, html_to_text
+from slant.serve.batcher import Batcher
 from slant.serve.engine import Busy, Deadline, Engine
 from slant.serve.limits import BodyLimit, SecurityHeaders
 from slant.serve.urlfetch import FetchRefused, fetch
@@ -47,6 +48,7 @@ class Settings:
     max_body: int = 2_000_000
     timeout: float = 30.0
     workers: int = 2
+    max_batch: int = 16
     max_queue: int = 256
     enable_url_fetch: bool = False
     url_max_bytes: int = 2_000_000
@@ -154,12 +156,20 @@ def create_app(
     settings = settings or Settings()
     analyzer = analyzer or Analyzer(settings.model, fast=settings.fast)
     store = store or Store(settings.database_url)
-    engine = Engine(settings.workers, settings.max_queue, settings.timeout)
+    engine = Engine(settings.workers, settings.max_queue, settings.timeout)  # ingest, fetch
+    batcher = Batcher(
+        analyzer,
+        workers=settings.workers,
+        max_batch=settings.max_batch,
+        max_queue=settings.max_queue,
+        timeout=settings.timeout,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         engine.shutdown()
+        batcher.shutdown()
         store.close()
 
     app = FastAPI(
@@ -174,6 +184,7 @@ def create_app(
     app.state.analyzer = analyzer
     app.state.store = store
     app.state.engine = engine
+    app.state.batcher = batcher
 
     # ---- errors: always JSON {"error", "message"} ----
     @app.exception_handler(ApiError)
@@ -214,9 +225,11 @@ def create_app(
 
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)])
 
-    async def run(fn: Callable[[], Any]) -> Any:
+    async def run(fn: Callable[[], Any], source: bool = False) -> Any:
+        """Run blocking ``fn`` in the engine (or, with ``source``, analyse the Source it makes)."""
         try:
-            return await engine.run(fn)
+            result = await engine.run(fn)
+            return await batcher.analyze(*result) if source else result
         except Busy:
             raise ApiError(
                 503, "busy", "the server is busy; retry shortly", headers={"Retry-After": "2"}
@@ -275,21 +288,20 @@ def create_app(
         if raw is not None:
             _, data, name, is_html = raw
 
-            def job() -> Analysis:
-                src = from_bytes(data, name, html=is_html, max_bytes=settings.max_body)
-                return next(analyzer.analyze_many([src], language=language))
+            def job() -> tuple[Source, str | None]:
+                return from_bytes(data, name, html=is_html, max_bytes=settings.max_body), language
 
-            return await run(job), body
+            return await run(job, source=True), body
         if getattr(body, "analysis", None) is not None:
             return None, body
         name = getattr(body, "source", None) or "<text>"
         text, html = getattr(body, "text", None), getattr(body, "html", None)
 
-        def analyse() -> Analysis:
+        def job() -> tuple[Source, str | None]:
             src = Source(name, text) if text is not None else html_to_text(html or "", name)
-            return next(analyzer.analyze_many([src], language=language))
+            return src, language
 
-        return await run(analyse), body
+        return await run(job, source=True), body
 
     @v1.post(
         "/analyze",
@@ -317,7 +329,7 @@ def create_app(
                 "fetching URLs is disabled on this server (start it with --enable-url-fetch)",
             )
 
-        def job() -> Analysis:
+        def job() -> tuple[Source, str | None]:
             try:
                 page = fetch(
                     body.url, max_bytes=settings.url_max_bytes, timeout=settings.url_timeout
@@ -328,9 +340,9 @@ def create_app(
                 raise ApiError(502, "fetch_failed", exc.problem) from None
             is_html = "html" in page.content_type.lower() or not page.content_type
             src = from_bytes(page.body, page.url, html=is_html, max_bytes=settings.url_max_bytes)
-            return next(analyzer.analyze_many([src], language=body.language))
+            return src, body.language
 
-        result = await run(job)
+        result = await run(job, source=True)
         return result.to_dict()
 
     @v1.post(
@@ -438,8 +450,9 @@ def create_app(
             "limits": {
                 "max_body": settings.max_body,
                 "timeout_s": settings.timeout,
-                "workers": engine.workers,
-                "max_queue": engine.max_queue,
+                "workers": batcher.workers,
+                "max_batch": batcher.max_batch,
+                "max_queue": batcher.max_queue,
             },
         }
 
@@ -447,7 +460,7 @@ def create_app(
 
     @app.get("/healthz", summary="Liveness: 200 when the model is loaded", tags=["health"])
     def healthz() -> dict[str, Any]:
-        return {"status": "ok", "in_flight": engine.in_flight}
+        return {"status": "ok", "in_flight": batcher.in_flight + engine.in_flight}
 
     page = asset("index.html")
 
