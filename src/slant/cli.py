@@ -191,10 +191,16 @@ def serve(
         max_queue=max_queue,
         enable_url_fetch=enable_url_fetch,
     )
+    from slant.analyzer import Analyzer
+
     try:
-        application = create_app(settings)
+        analyzer = Analyzer(model, fast=fast)
     except SlantError as exc:
         _fail(str(exc))
+    except Exception as exc:  # a model directory from another version, a damaged file
+        _fail(f"cannot load the model: {type(exc).__name__}: {exc}")
+    try:
+        application = create_app(settings, analyzer=analyzer)
     except Exception as exc:  # a bad database URL, an unreachable database server
         _fail(f"cannot open the database {display_url(settings.database_url)}: {exc}")
     err.print(
