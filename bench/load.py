@@ -178,8 +178,9 @@ def main() -> None:
             )
             rss_end = rss_mb(server.pid)
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(20)
+            if server.poll() is None:
+                os.killpg(server.pid, signal.SIGTERM)
+                server.wait(20)
 
     everything = [x for values in tally.latencies.values() for x in values]
     total_ok = len(everything)
