@@ -4,7 +4,9 @@
     python bench/corpus.py memory --articles 100000                  # --fast, peak RSS
 
 Corpora are built in a temporary folder from the unlabelled SemEval-2023 test articles
-(``$SLANT_DATA/semeval2023t3-unlabelled/*/test-articles``, repeated with new ids as needed) and
+(``$SLANT_DATA/semeval2023t3-unlabelled/*/test-articles``): ``scaling`` repeats whole articles
+with new ids; ``memory`` writes synthetic articles (a title and ``--paragraphs`` paragraphs
+drawn from the test articles of one language; ``--langs`` chooses the languages). Both are
 deleted afterwards; nothing is written into the repository. Each run is a fresh
 ``slant corpus run`` process, so times include start-up (process spawn, model load). Run under
 ``flock /tmp/slant-bench.lock`` so that benchmarks never overlap on a small machine.
@@ -57,13 +59,15 @@ def write_corpus(path: Path, n: int, seed: int = 0) -> int:
     return path.stat().st_size
 
 
-def write_synthetic(path: Path, n: int, paragraphs: int, seed: int = 0) -> int:
+def write_synthetic(
+    path: Path, n: int, paragraphs: int, langs: list[str] | None = None, seed: int = 0
+) -> int:
     """``n`` synthetic articles: a title and ``paragraphs`` paragraphs drawn at random from the
     test articles of one language each (streamed: the corpus is never held in memory)."""
     by_lang: dict[str, list[str]] = {}
     for lang, _, text in load_articles():
         by_lang.setdefault(lang, []).extend(x.strip() for x in text.splitlines() if x.strip())
-    langs = sorted(by_lang)
+    langs = sorted(langs or by_lang)
     rng = random.Random(seed)
     with open(path, "w", encoding="utf-8") as handle:
         for i in range(n):
@@ -89,6 +93,7 @@ def run(command: list[str]) -> dict[str, float]:
     process = psutil.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peaks: dict[int, int] = {}
     peak_total = 0
+    timeline: list[tuple[float, int]] = []  # (seconds, RSS of all processes)
     while process.poll() is None:
         total = 0
         try:
@@ -103,6 +108,7 @@ def run(command: list[str]) -> dict[str, float]:
             peaks[p.pid] = max(peaks.get(p.pid, 0), rss)
             total += rss
         peak_total = max(peak_total, total)
+        timeline.append((time.perf_counter() - start, total))
         time.sleep(0.2)
     wall = time.perf_counter() - start
     stderr = process.stderr.read() if process.stderr else ""
@@ -118,6 +124,9 @@ def run(command: list[str]) -> dict[str, float]:
         "driver_mb": peaks.get(process.pid, 0) / mb,
         "worker_mb": max(workers, default=0) / mb,
         "total_mb": peak_total / mb,
+        # bounded memory shows as the same peak early and late in the run
+        "first_quarter_mb": max((v for t, v in timeline if t <= wall / 4), default=0) / mb,
+        "last_quarter_mb": max((v for t, v in timeline if t >= 3 * wall / 4), default=0) / mb,
     }
 
 
@@ -174,7 +183,7 @@ def memory(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="slant-bench-corpus-"))
     try:
         corpus = tmp / "corpus.jsonl"
-        size = write_synthetic(corpus, args.articles, args.paragraphs)
+        size = write_synthetic(corpus, args.articles, args.paragraphs, args.langs)
         out = tmp / "out"
         workers = args.workers[0]
         result = run(slant_command(corpus, out, args, workers))
@@ -208,6 +217,7 @@ def main() -> None:
     parser.add_argument("--model", default=None)
     parser.add_argument("--fast", action="store_true")
     parser.add_argument("--paragraphs", type=int, default=4, help="per synthetic article")
+    parser.add_argument("--langs", nargs="+", default=None, help="SemEval codes (memory)")
     args = parser.parse_args()
     if args.what == "scaling":
         args.articles = args.articles or 2000
