@@ -24,6 +24,7 @@ SCHEMA_KEYS = {
     "warnings",
     "source",
     "title",
+    "targets",
 }
 # Georgian (script known, language never trained on) and text in no language at all.
 GEORGIAN = (

@@ -34,6 +34,7 @@ SCHEMA_KEYS = {
     "warnings",
     "source",
     "title",
+    "targets",
 }
 ARTICLES = sorted(FIXTURE_ARTICLES.glob("article*.txt"))
 FIRST_TITLE = "Northport Council Caves In Again"  # title line of article9000001.txt

@@ -21,6 +21,7 @@ from slant.encode import (
     paragraph_features,
 )
 from slant.errors import InputError
+from slant.evidence import add_evidence
 from slant.ingest import Source
 from slant.labels import CATEGORY_OF, FRAMES, GENRES, TECHNIQUES
 from slant.language import detect
@@ -173,18 +174,18 @@ class Analyzer:
             )
 
         if embeddings is None:
-            genre_p, frame_p = model.fast_article_proba(source.text)
+            genre_p, frame_p = model.fast_article_proba(source.text, str(lang))
             frame_on = frame_p >= model.thresholds_for("fast.frames", lang)
         else:
             features = article_features(embeddings, probs)[None, :]
-            genre_p = model.genre.predict_proba(features)[0]
+            genre_p = model.genre_proba(features, lang)[0]
             frame_p = model.frames.predict_proba(features)[0]
             frame_on = frame_p >= model.thresholds_for("frames", lang)
         frames = sorted(
             (LabelScore(FRAMES[j], round(float(frame_p[j]), 4)) for j in np.flatnonzero(frame_on)),
             key=lambda f: -f.score,
         )
-        return Analysis(
+        analysis = Analysis(
             slant_version=__version__,
             model=ModelInfo(model.name, model.version, "fast" if embeddings is None else "default"),
             language=lang or "unknown",
@@ -198,3 +199,4 @@ class Analyzer:
             source=source.name,
             title=source.title or (lines[0].text if lines else None),
         )
+        return add_evidence(analysis, source.text)  # span consistency, targets, explanations

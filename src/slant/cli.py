@@ -298,8 +298,19 @@ def evaluate(
     cv: Annotated[int, typer.Option(help="Run K-fold cross-validation by article instead.")] = 0,
     model: ModelOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full scores as JSON.")] = False,
+    spans: Annotated[
+        bool,
+        typer.Option(
+            "--spans",
+            help="Score technique spans (partial-overlap span metric) instead of labels; with "
+            "--cv K, cross-validate the span tagger given the gold paragraph techniques.",
+        ),
+    ] = False,
 ) -> None:
     """Score predictions against gold labels with the official metrics (or run CV with --cv K)."""
+    if spans:
+        _evaluate_spans(data_root, lang, split, pred, cv, model, as_json)
+        return
     if cv:
         from slant.train import TrainConfig
         from slant.train import train as run_training
@@ -326,6 +337,47 @@ def evaluate(
         out.print_json(json.dumps(scores))
         return
     _print_scores(scores)
+
+
+def _evaluate_spans(
+    data_root: Path,
+    lang: str,
+    split: str,
+    pred: Path | None,
+    cv: int,
+    model: Path | None,
+    as_json: bool,
+) -> None:
+    from slant.span_eval import cross_validate_spans, evaluate_span_split
+
+    langs = _langs(lang)
+    try:
+        if cv:
+            by_lang = cross_validate_spans(
+                data_root, langs, folds=cv, log=lambda m: err.print(m)
+            ).by_lang
+        else:
+            by_lang = {x: evaluate_span_split(data_root, x, split, pred, model) for x in langs}
+    except SlantError as exc:
+        _fail(str(exc))
+    if as_json:
+        out.print_json(json.dumps(by_lang))
+        return
+    from rich.table import Table
+
+    for name, scores in by_lang.items():
+        micro = scores["micro"]
+        table = Table(title=f"{name} spans: micro-F1 = {micro['f1']:.4f} (partial-overlap credit)")
+        for column in ("technique", "P", "R", "F1", "pred spans", "gold spans"):
+            table.add_column(column, justify="left" if column == "technique" else "right")
+        for label, row in [("micro", micro), *scores["per_label"].items()]:
+            table.add_row(
+                label,
+                *(f"{row[k]:.3f}" for k in ("precision", "recall", "f1")),
+                str(row["pred_spans"]),
+                str(row["gold_spans"]),
+            )
+        out.print(table)
 
 
 def _print_scores(scores: dict) -> None:

@@ -19,6 +19,15 @@ class Span:
     end: int
     text: str
     score: float = 1.0
+    target: str | None = None  # who the words attack (attack techniques only; None: no one found)
+
+
+@dataclass
+class Explanation:
+    """Why a technique is reported: its definition and a reason built from the detected span."""
+
+    definition: str
+    why: str
 
 
 @dataclass
@@ -27,6 +36,31 @@ class Technique:
     category: str
     score: float
     spans: list[Span] = field(default_factory=list)
+    explanation: Explanation | None = None
+
+
+@dataclass
+class TargetExample:
+    paragraph: int  # the paragraph's index
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class TargetTechnique:
+    label: str
+    count: int
+    examples: list[TargetExample] = field(default_factory=list)
+
+
+@dataclass
+class Target:
+    """Someone the article attacks, with the techniques used on them (most used first)."""
+
+    target: str
+    count: int
+    techniques: list[TargetTechnique] = field(default_factory=list)
 
 
 @dataclass
@@ -70,6 +104,7 @@ class Analysis:
     warnings: list[str] = field(default_factory=list)
     source: str | None = None
     title: str | None = None
+    targets: list[Target] = field(default_factory=list)
 
     @property
     def techniques(self) -> list[str]:
@@ -100,6 +135,9 @@ class Analysis:
                         category=t["category"],
                         score=t["score"],
                         spans=[Span(**s) for s in t["spans"]],
+                        explanation=Explanation(**t["explanation"])
+                        if t.get("explanation")
+                        else None,
                     )
                     for t in p["techniques"]
                 ],
@@ -116,4 +154,19 @@ class Analysis:
             warnings=list(data.get("warnings", [])),
             source=data.get("source"),
             title=data.get("title"),
+            targets=[
+                Target(
+                    target=x["target"],
+                    count=x["count"],
+                    techniques=[
+                        TargetTechnique(
+                            label=t["label"],
+                            count=t["count"],
+                            examples=[TargetExample(**e) for e in t["examples"]],
+                        )
+                        for t in x["techniques"]
+                    ],
+                )
+                for x in data.get("targets", [])
+            ],
         )

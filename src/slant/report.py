@@ -56,6 +56,8 @@ def render(analysis: Analysis, console: Console, min_score: float = 0.0) -> None
         head.add_row("[yellow]Warning[/]", Text(warning))
     title = escape(analysis.title) if analysis.title else "Article"  # article text is not markup
     console.print(Panel(head, title=title, title_align="left"))
+    if analysis.targets:
+        console.print(_targets_table(analysis))
 
     for paragraph in analysis.paragraphs:
         shown = [t for t in paragraph.techniques if t.score >= min_score]
@@ -76,9 +78,25 @@ def render(analysis: Analysis, console: Console, min_score: float = 0.0) -> None
                 f"{technique.score:.2f}",
                 Text(quotes),
             )
+            if technique.explanation is not None:
+                rows.add_row("", "", Text(technique.explanation.why, style="dim"))
         console.print(
             Panel(Group(body, Text(""), rows), title=f"¶ {paragraph.index}", title_align="left")
         )
+
+
+def _targets_table(analysis: Analysis) -> Table:
+    """Who the article attacks: target, how often, with which techniques, example words."""
+    table = Table(title="Targets (who is attacked)", title_justify="left", expand=False)
+    table.add_column("target", style="bold")
+    table.add_column("count", justify="right")
+    table.add_column("techniques")
+    table.add_column("examples")
+    for target in analysis.targets:
+        techniques = ", ".join(f"{describe(t.label).title} ×{t.count}" for t in target.techniques)
+        examples = "; ".join(f"“{e.text}”" for t in target.techniques for e in t.examples[:2])
+        table.add_row(Text(target.target), str(target.count), techniques, Text(examples))
+    return table
 
 
 def article_id(analysis: Analysis) -> str:

@@ -121,6 +121,21 @@ def score_span_file(root: Path, lang: str, split: str, pred_dir: Path) -> dict[s
     return score_spans(gold.spans, pred, source=str(path))
 
 
+def evaluate_span_split(
+    root: Path, lang: str, split: str, pred_dir: Path | None, model: Path | None = None
+) -> dict[str, Any]:
+    """Score a spans file, or (without ``pred_dir``) a fresh prediction of ``model``."""
+    if pred_dir is None:
+        import tempfile
+
+        from slant.analyzer import Analyzer
+        from slant.predict_split import predict_split
+
+        pred_dir = Path(tempfile.mkdtemp(prefix="slant-pred-"))
+        predict_split(Analyzer(model), Path(root), lang, split, pred_dir)
+    return score_span_file(root, lang, split, pred_dir)
+
+
 def span_table(by_lang: Mapping[str, Mapping[str, Any]], techniques: Sequence[str] = ()) -> str:
     """A Markdown table: per language the micro row, then the given techniques (all if empty)."""
     lines = ["| lang | technique | P | R | F1 | pred spans | gold spans |", "|---" * 7 + "|"]
