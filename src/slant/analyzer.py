@@ -174,11 +174,11 @@ class Analyzer:
             )
 
         if embeddings is None:
-            genre_p, frame_p = model.fast_article_proba(source.text)
+            genre_p, frame_p = model.fast_article_proba(source.text, str(lang))
             frame_on = frame_p >= model.thresholds_for("fast.frames", lang)
         else:
             features = article_features(embeddings, probs)[None, :]
-            genre_p = model.genre.predict_proba(features)[0]
+            genre_p = model.genre_proba(features, lang)[0]
             frame_p = model.frames.predict_proba(features)[0]
             frame_on = frame_p >= model.thresholds_for("frames", lang)
         frames = sorted(

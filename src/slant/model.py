@@ -38,10 +38,10 @@ class Model:
     techniques: MultiLabelClassifier
     lexical: dict[str, LexicalMultiLabelClassifier]  # ISO language -> lexical technique head
     frames: MultiLabelClassifier
-    genre: SingleLabelClassifier
+    genre: dict[str, SingleLabelClassifier]  # ISO language or ANY_LANGUAGE -> genre head
     spans: SpanTagger
     fast_frames: LexicalMultiLabelClassifier
-    fast_genre: LexicalMultiLabelClassifier
+    fast_genre: dict[str, LexicalMultiLabelClassifier]
     # second stage over fused probabilities in context (None when CV showed it does not help)
     context: MultiLabelClassifier | None = None
     # kind ("techniques", "frames", "fast.techniques", "fast.frames") -> ISO language -> per-label
@@ -71,9 +71,14 @@ class Model:
         """Lexical-only probabilities (``fast`` mode); ``language`` must have a lexical head."""
         return self.lexical[language].predict_proba(texts)
 
-    def fast_article_proba(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def genre_proba(self, features: np.ndarray, language: str | None) -> np.ndarray:
+        head = self.genre.get(language or ANY_LANGUAGE, self.genre[ANY_LANGUAGE])
+        return head.predict_proba(features)
+
+    def fast_article_proba(self, text: str, language: str) -> tuple[np.ndarray, np.ndarray]:
         """Genre and frame probabilities from the article's words alone (``fast`` mode)."""
-        genre = self.fast_genre.predict_proba([text])[0]
+        head = self.fast_genre.get(language, self.fast_genre[ANY_LANGUAGE])
+        genre = head.predict_proba([text])[0]
         return genre / genre.sum(), self.fast_frames.predict_proba([text])[0]
 
     def thresholds_for(self, kind: str, language: str | None) -> np.ndarray:
@@ -87,10 +92,10 @@ class Model:
         heads: dict[str, Any] = {
             "techniques": self.techniques,
             "frames": self.frames,
-            "genre": self.genre,
             "spans": self.spans,
             "fast_frames": self.fast_frames,
-            "fast_genre": self.fast_genre,
+            **{f"genre.{lang}": head for lang, head in self.genre.items()},
+            **{f"fast_genre.{lang}": head for lang, head in self.fast_genre.items()},
             **{f"lexical.{lang}": head for lang, head in self.lexical.items()},
         }
         if self.context is not None:
@@ -150,7 +155,11 @@ class Model:
                 k[len(prefix) + 1 :]: v for k, v in arrays.items() if k.startswith(prefix + ".")
             }
 
-        languages = sorted({k.split(".")[1] for k in arrays if k.startswith("lexical.")})
+        def keys_of(prefix: str) -> list[str]:
+            """The languages of a per-language head, from its ``prefix.<lang>.*`` arrays."""
+            return sorted({k.split(".")[1] for k in arrays if k.startswith(prefix + ".")})
+
+        languages = keys_of("lexical")
         kinds = ("techniques", "frames", "fast.techniques", "fast.frames")
         return cls(
             name=card["name"],
@@ -162,10 +171,16 @@ class Model:
                 for lang in languages
             },
             frames=MultiLabelClassifier.from_state(FRAMES, part("frames")),
-            genre=SingleLabelClassifier.from_state(GENRES, part("genre")),
+            genre={
+                lang: SingleLabelClassifier.from_state(GENRES, part(f"genre.{lang}"))
+                for lang in keys_of("genre")
+            },
             spans=SpanTagger.from_state(TECHNIQUES, part("spans")),
             fast_frames=LexicalMultiLabelClassifier.from_state(FRAMES, part("fast_frames")),
-            fast_genre=LexicalMultiLabelClassifier.from_state(GENRES, part("fast_genre")),
+            fast_genre={
+                lang: LexicalMultiLabelClassifier.from_state(GENRES, part(f"fast_genre.{lang}"))
+                for lang in keys_of("fast_genre")
+            },
             context=(
                 MultiLabelClassifier.from_state(TECHNIQUES, part("context"))
                 if any(k.startswith("context.") for k in arrays)

@@ -162,6 +162,49 @@ def _nested_per_language(
     return out
 
 
+def _genre_heads(
+    y: Sequence[str],
+    fold: np.ndarray,
+    langs: np.ndarray,
+    folds: int,
+    fit: Callable[[np.ndarray], Any],
+    predict: Callable[[Any, np.ndarray], list[str]],
+    log: Log,
+) -> tuple[list[str], dict[str, Any]]:
+    """Out-of-fold genre predictions and the genre heads: one pooled over all languages, plus
+    one per language where cross-validation says a language's own head does better.
+
+    Genre mixes differ by language (satire is rare, and rarer in some), so a pooled head can
+    drown a language's own signal, while a small language can gain from the pooled one.
+    """
+    from sklearn.metrics import f1_score
+
+    def oof(rows: np.ndarray) -> list[str]:
+        out = [""] * len(y)
+        for k in range(folds):
+            test, fit_rows = rows[fold[rows] == k], rows[fold[rows] != k]
+            if len(test) and len(fit_rows):
+                for i, label in zip(test, predict(fit(fit_rows), test), strict=True):
+                    out[i] = label
+        return out
+
+    everything = np.arange(len(y))
+    pred = oof(everything)
+    heads = {ANY_LANGUAGE: fit(everything)}
+    for lang in np.unique(langs):
+        rows = np.flatnonzero(langs == lang)
+        own = oof(rows)
+        gold = [y[i] for i in rows]
+        pooled_f1 = f1_score(gold, [pred[i] for i in rows], average="macro", zero_division=0)
+        own_f1 = f1_score(gold, [own[i] for i in rows], average="macro", zero_division=0)
+        log(f"  {lang}: pooled genre head {pooled_f1:.3f}, own head {own_f1:.3f}")
+        if own_f1 > pooled_f1:
+            heads[ISO_OF[lang]] = fit(rows)
+            for i in rows:
+                pred[i] = own[i]
+    return pred, heads
+
+
 def _context_matrix(P: np.ndarray, keys: Sequence[tuple[str, int]]) -> np.ndarray:
     """``context_features`` of every row, computed within each article in paragraph order."""
     rows_of: dict[str, list[int]] = {}
@@ -322,16 +365,16 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     genre_y = [corpus_split_label(corpus, uid, "genres") for uid in genre_ids]
     GX = np.array([article_X[uid] for uid in genre_ids])
     gfold = np.array([fold_of[uid] for uid in genre_ids])
-    genre_pred = [""] * len(genre_ids)
+    glangs = np.array([corpus.lang_of[uid] for uid in genre_ids])
     log(f"genre: {len(genre_ids):,} articles")
-    for k in range(config.folds):
-        test = np.flatnonzero(gfold == k)
-        train_rows = np.flatnonzero(gfold != k)
+
+    def fit_genre(rows: np.ndarray) -> SingleLabelClassifier:
         head = SingleLabelClassifier(GENRES, C=config.genre_C, seed=config.seed)
-        head.fit(GX[train_rows], [genre_y[i] for i in train_rows])
-        for i, label in zip(test, head.predict(GX[test]), strict=True):
-            genre_pred[i] = label
-    genre = SingleLabelClassifier(GENRES, C=config.genre_C, seed=config.seed).fit(GX, genre_y)
+        return head.fit(GX[rows], [genre_y[i] for i in rows])
+
+    genre_pred, genre = _genre_heads(
+        genre_y, gfold, glangs, config.folds, fit_genre, lambda h, rows: h.predict(GX[rows]), log
+    )
 
     # Fast mode's genre head reads the article's words only (no encoder, no technique stacking).
     def make_fast(labels: Sequence[str]) -> LexicalMultiLabelClassifier:
@@ -339,17 +382,16 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
 
     genre_texts = np.array([corpus.texts[uid] for uid in genre_ids], dtype=object)
     GY = np.array([[g == y for g in GENRES] for y in genre_y], np.int8)
-    fast_genre_pred = [""] * len(genre_ids)
-    for k in range(config.folds):
-        test, fit_rows = np.flatnonzero(gfold == k), np.flatnonzero(gfold != k)
-        GP = (
-            make_fast(GENRES)
-            .fit(genre_texts[fit_rows], GY[fit_rows])
-            .predict_proba(genre_texts[test])
-        )
-        for i, j in zip(test, GP.argmax(axis=1), strict=True):
-            fast_genre_pred[i] = GENRES[j]
-    fast_genre = make_fast(GENRES).fit(genre_texts, GY)
+
+    def fit_fast_genre(rows: np.ndarray) -> LexicalMultiLabelClassifier:
+        return make_fast(GENRES).fit(genre_texts[rows], GY[rows])
+
+    def predict_fast_genre(head: LexicalMultiLabelClassifier, rows: np.ndarray) -> list[str]:
+        return [GENRES[j] for j in head.predict_proba(genre_texts[rows]).argmax(axis=1)]
+
+    fast_genre_pred, fast_genre = _genre_heads(
+        genre_y, gfold, glangs, config.folds, fit_fast_genre, predict_fast_genre, log
+    )
 
     frame_ids = [
         _uid(s.lang, a)
