@@ -6,17 +6,56 @@ Russian "трус"). Each word is embedded on its own, the vectors of the traini
 by k-means, and the tagger sees the cluster id as a feature. The table of training words is saved
 with the model; a word not in it gets the nearest centroid when an encoder is at hand (slant's
 default mode has one loaded anyway) and no cluster feature otherwise (``--fast``).
+
+Encoding words one by one is slow (a few hundred per second), so training keeps their vectors in
+``$SLANT_CACHE_DIR`` (default ``~/.cache/slant``), ``<encoder>-words.npz``, between runs.
 """
 
 from __future__ import annotations
 
+import os
+from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
 from slant.encode import SentenceEncoder
 
 _MEMO: dict[str, np.ndarray] = {}  # word -> unit vector, shared by the fits of one process
+_LOADED: set[str] = set()  # encoders whose disk cache is in _MEMO
+_SEEN_MAX = 50_000  # unseen words remembered per table at prediction time
+
+
+def _cache_file(encoder: SentenceEncoder) -> Path:
+    root = os.environ.get("SLANT_CACHE_DIR") or Path.home() / ".cache" / "slant"
+    return Path(root) / f"{encoder.name}-words.npz"
+
+
+def _load_cache(encoder: SentenceEncoder) -> None:
+    if encoder.name in _LOADED:
+        return
+    _LOADED.add(encoder.name)
+    path = _cache_file(encoder)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            words, vectors = npz["words"].tolist(), npz["vectors"].astype(np.float32)
+    except (OSError, KeyError, ValueError):
+        return  # no cache yet, or unreadable: encode again
+    _MEMO.update(zip(words, vectors, strict=True))
+
+
+def _save_cache(encoder: SentenceEncoder) -> None:
+    path = _cache_file(encoder)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+        words = sorted(_MEMO)
+        vectors = np.stack([_MEMO[w] for w in words]).astype(np.float16)
+        np.savez(tmp, words=np.array(words, dtype=str), vectors=vectors)
+        tmp.replace(path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
 
 
 def clusterable(word: str) -> bool:
@@ -25,9 +64,14 @@ def clusterable(word: str) -> bool:
 
 
 def embed_words(words: Sequence[str], encoder: SentenceEncoder, memo: bool = True) -> np.ndarray:
-    """Unit-length embeddings of ``words``, each encoded on its own (memoised per process)."""
+    """Unit-length embeddings of ``words``, each encoded on its own.
+
+    ``memo=True`` (training) remembers them in this process and in the disk cache.
+    """
     if not words:
         return np.zeros((0, encoder.dim), np.float32)
+    if memo:
+        _load_cache(encoder)
     missing = [w for w in dict.fromkeys(words) if w not in _MEMO]
     fresh: dict[str, np.ndarray] = {}
     if missing:
@@ -36,6 +80,7 @@ def embed_words(words: Sequence[str], encoder: SentenceEncoder, memo: bool = Tru
         fresh = dict(zip(missing, vectors, strict=True))
         if memo:
             _MEMO.update(fresh)
+            _save_cache(encoder)
     return np.stack([_MEMO[w] if w in _MEMO else fresh[w] for w in words])
 
 
@@ -45,6 +90,7 @@ class WordClusters:
     def __init__(self, centroids: np.ndarray, table: dict[str, int]):
         self.centroids = centroids.astype(np.float32)
         self.table = table
+        self._seen: OrderedDict[str, int] = OrderedDict()  # words met at prediction time
 
     @classmethod
     def fit(
@@ -68,9 +114,15 @@ class WordClusters:
         found: dict[str, int] = {}
         if encoder is not None:
             unknown = [w for w in dict.fromkeys(words) if w not in self.table and clusterable(w)]
-            if unknown:  # not remembered: a long-running service would grow without bound
+            found = {w: self._seen[w] for w in unknown if w in self._seen}
+            unknown = [w for w in unknown if w not in found]
+            if unknown:
                 nearest = np.argmax(embed_words(unknown, encoder, memo=False) @ self.centroids.T, 1)
-                found = dict(zip(unknown, map(int, nearest), strict=True))
+                found.update(zip(unknown, map(int, nearest), strict=True))
+                # remembered up to a bound: a long-running service must not grow without end
+                self._seen.update((w, found[w]) for w in unknown)
+                while len(self._seen) > _SEEN_MAX:
+                    self._seen.popitem(last=False)
         return [self.table.get(w, found.get(w)) for w in words]
 
     def get_state(self) -> dict[str, np.ndarray]:
