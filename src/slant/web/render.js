@@ -430,7 +430,8 @@
         var table = el("table", { className: "slant-targets" });
         if (columns.length) {
           table.appendChild(el("thead", null, [el("tr", null, columns.map(function (c) {
-            return el("th", { scope: "col", text: titleOf(c) });
+            var head = titleOf(c);
+            return el("th", { scope: "col", text: head.charAt(0).toUpperCase() + head.slice(1) });
           }))]));
         }
         var body = el("tbody");
