@@ -214,7 +214,6 @@ def test_screenshot_for_the_readme(page: Page, default_server: str) -> None:
     first = page.locator("#view mark.hl").first
     expect(first).to_be_visible()
     page.locator("#result").scroll_into_view_if_needed()
-    first.hover()
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=False)
     assert SCREENSHOT.stat().st_size > 10_000
