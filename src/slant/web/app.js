@@ -126,6 +126,7 @@
 
   function save() {
     if (!current) { return; }
+    if (currentId) { showPermalink(); setStatus("Already saved: see the permalink."); return; }
     var run = function () {
       return json("/v1/analyses", {
         method: "POST",
