@@ -34,7 +34,8 @@ def _span(text: str, words: str, nth: int = 0) -> tuple[int, int]:
 @pytest.mark.parametrize(
     ("words", "technique", "target"),
     [
-        ("wounded beast", "Loaded_Language", "Vladimir Putin"),  # subject of the sentence
+        ("wounded beast", "Name_Calling-Labeling", "Vladimir Putin"),  # subject of the sentence
+        ("wounded beast", "Loaded_Language", None),  # loaded words: only a name in or next to it
         ("coward", "Name_Calling-Labeling", "Vladimir Putin"),  # "He": the previous subject
         ("For cowardice", "Name_Calling-Labeling", "European Union"),  # answers the question
         ("while he retires to Tennessee", "Appeal_to_Hypocrisy", "Bob Corker"),  # pronoun first
@@ -94,7 +95,7 @@ def test_evidence_offsets_targets_and_table(newline: str) -> None:
     analysis = _analysis(
         text,
         {
-            3: [("Name_Calling-Labeling", ["coward"]), ("Loaded_Language", ["wounded beast"])],
+            3: [("Name_Calling-Labeling", ["wounded beast", "coward"])],
             4: [("Name_Calling-Labeling", ["For cowardice"])],
             7: [("Loaded_Language", ["scarce"])],
         },
@@ -112,8 +113,8 @@ def test_evidence_offsets_targets_and_table(newline: str) -> None:
         ("European Union", 1),
     ]
     putin = analysis.targets[0]
-    assert {t.label for t in putin.techniques} == {"Name_Calling-Labeling", "Loaded_Language"}
-    example = next(t for t in putin.techniques if t.label == "Name_Calling-Labeling").examples[0]
+    assert [(t.label, t.count) for t in putin.techniques] == [("Name_Calling-Labeling", 2)]
+    example = putin.techniques[0].examples[1]
     assert (example.paragraph, example.text) == (3, "coward")
     assert text[example.start : example.end] == "coward"
     assert Analysis.from_dict(analysis.to_dict()) == analysis  # the new fields round-trip
@@ -183,3 +184,24 @@ def test_analyzer_output_obeys_the_rules(analyzer: slant.Analyzer, newline: str)
         for t in target.techniques:
             for e in t.examples:
                 assert (target.target, e.text) in spans
+
+
+@pytest.mark.corpus
+def test_target_accuracy_on_the_annotated_spans() -> None:
+    """bench/targets.py on the hand-annotated English spans (skips without the corpus)."""
+    import sys
+
+    from conftest import REPO_ROOT, require_corpus
+
+    root = require_corpus()
+    sys.path.insert(0, str(REPO_ROOT / "bench"))
+    try:
+        import targets as bench_targets
+    finally:
+        sys.path.pop(0)
+    dev = bench_targets.evaluate(root, bench_targets.SETS["dev"])
+    held_out = bench_targets.evaluate(root, bench_targets.SETS["held-out"])
+    assert dev["all"][1] >= 30 and held_out["all"][1] >= 30
+    # the figures recorded in docs/benchmarks.md: 38/70 and 9/30
+    assert dev["all"][0] / dev["all"][1] >= 0.5
+    assert held_out["all"][0] / held_out["all"][1] >= 0.25

@@ -18,7 +18,8 @@ communists", "the protesters"). For a span, in order:
 5. the first mention of the previous sentence ("Why is the EU silent? For cowardice.");
 6. a possessor or demonym inside the span; else no one.
 
-Loaded language is often aimed at no one, so it gets rules 1-2, and rule 3 only within a few words.
+Mentions also include common nouns for groups ("officials", "the media", "Obama officials").
+Loaded language is often aimed at no one, so it gets rules 1-2 only.
 Measured on hand-annotated English train spans by ``bench/targets.py`` (docs/benchmarks.md).
 """
 
@@ -74,7 +75,14 @@ _PEOPLE = ("ists", "ians", "ans", "ers", "ites", "ats", "als", "ives", "ors", "i
 _DEMONYM = re.compile(r"(?:an|ese|ish|ic|i)$")  # "Russian", "Chinese", "British", "Baltic"
 _CLITIC = re.compile(r"[’'](?:s|re|ll|d|ve|m)$", re.IGNORECASE)
 _OPENERS = set("\"“«‘'([—–-:")
-_LOADED_REACH = 8  # tokens before a loaded-language span where its subject may stand
+# Common nouns for groups that get attacked: a mention even without "the" ("officials are ...").
+_GROUPS = _words(
+    "officials authorities politicians lawmakers legislators leaders bureaucrats elites liberals "
+    "conservatives progressives leftists democrats republicans journalists reporters media press "
+    "priests bishops clergy activists globalists socialists communists marxists fascists "
+    "protesters protestors immigrants migrants refugees muslims christians jews terrorists "
+    "jihadists islamists police government establishment regime administration"
+)
 
 
 @dataclass(frozen=True)
@@ -159,8 +167,12 @@ def mentions(text: str) -> list[Mention]:
             words = _CLITIC.sub("", text[tok.start : toks[j - 1].end]).split()
             while len(words) > 1 and words[0].lower().rstrip(".") in _TITLES:
                 words = words[1:]
-            name = " ".join(words)
             follower = toks[j] if j < len(toks) and toks[j].sentence == tok.sentence else None
+            if follower is not None and follower.text.lower() in _GROUPS:  # "Obama officials"
+                words.append(follower.text)
+                j += 1
+                follower = toks[j] if j < len(toks) and toks[j].sentence == tok.sentence else None
+            name = " ".join(words)
             out.append(
                 Mention(
                     start,
@@ -182,6 +194,8 @@ def mentions(text: str) -> list[Mention]:
             out.append(Mention(tok.start, toks[i + 1].end, "the " + nxt, True, group=True))
             i += 2
             continue
+        if tok.text.islower() and tok.text in _GROUPS:
+            out.append(Mention(tok.start, tok.end, tok.text, tok.text.endswith("s"), group=True))
         i += 1
     return out
 
@@ -219,7 +233,7 @@ class TargetFinder:
     def find(self, start: int, end: int, loaded: bool = False) -> str | None:
         """Who the span ``text[start:end]`` is aimed at, or None when no one is found.
 
-        ``loaded``: the span is loaded language (rules 1-2, and 3 within a few words).
+        ``loaded``: the span is loaded language (rules 1-2 only).
         """
         toks = self.toks
         if not toks:
@@ -254,10 +268,10 @@ class TargetFinder:
         begin = first
         while begin > 0 and toks[begin - 1].sentence == sentence:
             begin -= 1
-        if loaded:
-            begin = max(begin, first - _LOADED_REACH)
+        if loaded:  # loaded words describe things more often than people: only rules 1-2
+            return None
         found = self._subject(range(begin, first))
-        if found or loaded:
+        if found:
             return found
         # 4. the first mention after the span in its sentence
         for k, m in enumerate(self.mentions):
