@@ -205,3 +205,18 @@ def test_target_accuracy_on_the_annotated_spans() -> None:
     # the figures recorded in docs/benchmarks.md: 38/70 and 9/30
     assert dev["all"][0] / dev["all"][1] >= 0.5
     assert held_out["all"][0] / held_out["all"][1] >= 0.25
+
+
+def test_report_shows_targets_and_explanations() -> None:
+    from rich.console import Console
+
+    from slant.report import render
+
+    analysis = _analysis(ARTICLE, {3: [("Name_Calling-Labeling", ["wounded beast", "coward"])]})
+    add_evidence(analysis, ARTICLE)
+    console = Console(record=True, width=200, color_system=None)
+    render(analysis, console)
+    shown = console.export_text()
+    assert "Targets (who is attacked)" in shown
+    assert "Vladimir Putin" in shown and "Name Calling / Labeling ×2" in shown
+    assert "“wounded beast” and “coward” label Vladimir Putin" in shown
