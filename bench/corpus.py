@@ -21,6 +21,7 @@ import platform
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -87,9 +88,14 @@ def _write(handle: Any, article_id: str, text: str, rng: random.Random) -> None:
     handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def run(command: list[str]) -> dict[str, float]:
-    """Run a command; wall time and peak RSS (MB) of the driver, any worker, and all together."""
+def run(command: list[str], max_seconds: float | None = None) -> dict[str, float]:
+    """Run a command; wall time and peak RSS (MB) of the driver, any worker, and all together.
+
+    After ``max_seconds`` the run is stopped with SIGTERM (it commits its finished work first,
+    and a rerun would resume): the result then says ``stopped``.
+    """
     start = time.perf_counter()
+    stopped = False
     process = psutil.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peaks: dict[int, int] = {}
     peak_total = 0
@@ -109,16 +115,20 @@ def run(command: list[str]) -> dict[str, float]:
             total += rss
         peak_total = max(peak_total, total)
         timeline.append((time.perf_counter() - start, total))
+        if max_seconds and not stopped and time.perf_counter() - start > max_seconds:
+            process.send_signal(signal.SIGTERM)
+            stopped = True
         time.sleep(0.2)
     wall = time.perf_counter() - start
     stderr = process.stderr.read() if process.stderr else ""
-    if process.returncode != 0:
+    if process.returncode != 0 and not (stopped and process.returncode == 130):
         sys.exit(f"failed ({process.returncode}): {' '.join(command)}\n{stderr[-3000:]}")
-    summary = re.search(r"finished: ([\d,]+) analysed, ([\d,]+) failed", stderr)
+    summary = re.search(r"(?:finished|interrupted): ([\d,]+) analysed, ([\d,]+) failed", stderr)
     mb = 1024 * 1024
     workers = [v for pid, v in peaks.items() if pid != process.pid]
     return {
         "wall": wall,
+        "stopped": stopped,
         "analysed": int(summary.group(1).replace(",", "")) if summary else -1,
         "failed": int(summary.group(2).replace(",", "")) if summary else -1,
         "driver_mb": peaks.get(process.pid, 0) / mb,
@@ -186,23 +196,32 @@ def memory(args: argparse.Namespace) -> None:
         size = write_synthetic(corpus, args.articles, args.paragraphs, args.langs)
         out = tmp / "out"
         workers = args.workers[0]
-        result = run(slant_command(corpus, out, args, workers))
+        result = run(slant_command(corpus, out, args, workers), args.max_seconds)
         parquet = sum(p.stat().st_size for p in out.rglob("*.parquet"))
         mode = "fast" if args.fast else "default"
+        done = result["analysed"] + result["failed"]
         print(
             f"\n- date: {date.today()}; machine: {machine()}; engine: {args.engine}; "
-            f"mode: {mode}; {workers} workers\n"
+            f"mode: {mode}; {workers} workers; synthetic articles of a title and "
+            f"{args.paragraphs} paragraphs; languages {', '.join(args.langs or ['all'])}\n"
         )
+        if result["stopped"]:
+            print(
+                f"stopped after {args.max_seconds:.0f} s (SIGTERM: finished work committed) "
+                f"with {done:,} of {args.articles:,} articles done\n"
+            )
         print(
-            "| articles | input JSONL (MB) | wall (s) | articles/s | peak RSS driver (MB) | "
-            "peak RSS per worker (MB) | peak RSS all processes (MB) | Parquet results (MB) |"
+            "| articles done | input JSONL (MB) | wall (s) | articles/s | peak RSS driver (MB) | "
+            "peak RSS per worker (MB) | peak RSS all processes (MB): whole run / first quarter "
+            "/ last quarter | Parquet results (MB) |"
         )
         print("|---|---|---|---|---|---|---|---|")
         print(
-            f"| {result['analysed'] + result['failed']:,} | {size / 2**20:.0f} | "
-            f"{result['wall']:.0f} | {args.articles / result['wall']:.1f} | "
-            f"{result['driver_mb']:.0f} | {result['worker_mb']:.0f} | {result['total_mb']:.0f}"
-            f" | {parquet / 2**20:.0f} |"
+            f"| {done:,} | {size / 2**20:.0f} | {result['wall']:.0f} | "
+            f"{done / result['wall']:.1f} | {result['driver_mb']:.0f} | "
+            f"{result['worker_mb']:.0f} | {result['total_mb']:.0f} / "
+            f"{result['first_quarter_mb']:.0f} / {result['last_quarter_mb']:.0f} | "
+            f"{parquet / 2**20:.0f} |"
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -217,6 +236,7 @@ def main() -> None:
     parser.add_argument("--model", default=None)
     parser.add_argument("--fast", action="store_true")
     parser.add_argument("--paragraphs", type=int, default=4, help="per synthetic article")
+    parser.add_argument("--max-seconds", type=float, default=None, help="stop (memory)")
     parser.add_argument("--langs", nargs="+", default=None, help="SemEval codes (memory)")
     args = parser.parse_args()
     if args.what == "scaling":

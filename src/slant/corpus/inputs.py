@@ -71,7 +71,7 @@ def iter_items(inputs: Iterable[str]) -> Iterator[Item]:
         elif kind == "parquet":
             yield from _parquet(path)
         elif not os.path.exists(path):
-            yield Item(path, path, "error", "no such file or folder")
+            yield Item(os.path.normpath(path), path, "error", "no such file or folder")
         else:
             yield Item(os.path.normpath(path), path, "file", path)
 
