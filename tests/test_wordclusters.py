@@ -78,3 +78,11 @@ def test_training_words_are_cached_on_disk(cache_dir: Path) -> None:
 def test_clusterable_words() -> None:
     assert clusterable("coward") and clusterable("трус")
     assert not clusterable("a1b") and not clusterable("of")
+
+
+def test_only_marked_words_are_embedded() -> None:
+    encoder = FakeEncoder()
+    clusters = WordClusters.fit(["xanadu", "xerox", "apple", "banana"], 2, encoder)
+    calls = encoder.calls
+    assert clusters.lookup(["xenon"], encoder, [False]) == [None]
+    assert encoder.calls == calls

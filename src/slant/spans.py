@@ -272,7 +272,8 @@ class SpanTagger:
     ) -> list[int | None] | None:
         if self.clusters_ is None:
             return None
-        return self.clusters_.lookup([t.text.lower() for t in toks], encoder)
+        words = [t.text.lower() for t in toks]
+        return self.clusters_.lookup(words, encoder, [t.text.islower() for t in toks])
 
     def _fit_one(self, X: sp.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, float]:
         if len(y) == 0 or y.min() == y.max():

@@ -108,12 +108,22 @@ class WordClusters:
         return cls(centroids, {w: int(c) for w, c in zip(words, labels, strict=True)})
 
     def lookup(
-        self, words: Sequence[str], encoder: SentenceEncoder | None = None
+        self,
+        words: Sequence[str],
+        encoder: SentenceEncoder | None = None,
+        embed: Sequence[bool] | None = None,
     ) -> list[int | None]:
-        """Cluster of each (lower-cased) word; None for words without one."""
+        """Cluster of each (lower-cased) word; None for words without one.
+
+        With ``encoder``, words not in the table are embedded, only those marked in ``embed``
+        when given (the caller skips names: they are many and rarely loaded).
+        """
         found: dict[str, int] = {}
         if encoder is not None:
-            unknown = [w for w in dict.fromkeys(words) if w not in self.table and clusterable(w)]
+            allowed = (
+                words if embed is None else [w for w, e in zip(words, embed, strict=True) if e]
+            )
+            unknown = [w for w in dict.fromkeys(allowed) if w not in self.table and clusterable(w)]
             found = {w: self._seen[w] for w in unknown if w in self._seen}
             unknown = [w for w in unknown if w not in found]
             if unknown:
