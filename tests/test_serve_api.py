@@ -97,6 +97,10 @@ def test_analyze_raw_text_body(client: TestClient) -> None:
     )
     assert response.status_code == 200
     assert response.json()["title"] == OP_ED.splitlines()[0]
+    french = client.post(
+        "/v1/analyze?language=fr", content=OP_ED.encode(), headers={"content-type": "text/plain"}
+    )
+    assert french.json()["language"] == "fr"
 
 
 def test_bad_json_is_400(client: TestClient) -> None:

@@ -262,8 +262,13 @@ def create_app(
                 raise RequestValidationError(exc.errors()) from None
             return parsed, ("bytes", data, name, suffix in HTML_SUFFIXES)
         raw = await request.body()
-        if kind in ("text/plain", "text/html"):
-            parsed = model.model_validate({"text": ""})
+        if kind in ("text/plain", "text/html"):  # a raw body; ?language= may name its language
+            try:
+                parsed = model.model_validate(
+                    {"text": "", "language": request.query_params.get("language") or None}
+                )
+            except ValidationError as exc:
+                raise RequestValidationError(exc.errors()) from None
             return parsed, ("bytes", raw, "<upload>", kind == "text/html")
         if kind not in ("", "application/json") and not kind.endswith("+json"):
             raise ApiError(
