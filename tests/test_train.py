@@ -89,7 +89,8 @@ def test_model_card_cv_and_thresholds(tiny_model: Path) -> None:
     assert set(card["cv"]) == set(card["cv_fast"]) == {"en"}
     assert set(card["cv"]["en"]) >= CV_KEYS
     assert set(card["cv_fast"]["en"]) >= CV_KEYS
-    assert set(card["cv_technique_heads"]["en"]) == {"dense", "lexical", "fused", "context"}
+    heads = {"dense", "own dense", "lexical", "fused", "context"}
+    assert set(card["cv_technique_heads"]["en"]) == heads
     assert all(0.0 <= v <= 1.0 for v in card["cv"]["en"].values())
     weights = _weights(tiny_model)
     for kind, labels in (

@@ -42,6 +42,8 @@ class Model:
     spans: SpanTagger
     fast_frames: LexicalMultiLabelClassifier
     fast_genre: dict[str, LexicalMultiLabelClassifier]
+    # a language's own dense technique head, where CV showed it adds to the pooled one
+    own_dense: dict[str, MultiLabelClassifier] = field(default_factory=dict)
     # second stage over fused probabilities in context (None when CV showed it does not help)
     context: MultiLabelClassifier | None = None
     # kind ("techniques", "frames", "fast.techniques", "fast.frames") -> ISO language -> per-label
@@ -62,7 +64,10 @@ class Model:
         head = self.lexical.get(language or "")
         if head is None:
             return dense, ANY_LANGUAGE
-        probs = fuse(dense, head.predict_proba(texts))
+        parts = [dense, head.predict_proba(texts)]
+        if language in self.own_dense:
+            parts.append(self.own_dense[str(language)].predict_proba(features))
+        probs = fuse(*parts)
         if self.context is not None:
             probs = self.context.predict_proba(context_features(probs))
         return probs, str(language)
@@ -97,6 +102,7 @@ class Model:
             **{f"genre.{lang}": head for lang, head in self.genre.items()},
             **{f"fast_genre.{lang}": head for lang, head in self.fast_genre.items()},
             **{f"lexical.{lang}": head for lang, head in self.lexical.items()},
+            **{f"own_dense.{lang}": head for lang, head in self.own_dense.items()},
         }
         if self.context is not None:
             heads["context"] = self.context
@@ -181,6 +187,10 @@ class Model:
                 lang: LexicalMultiLabelClassifier.from_state(GENRES, part(f"fast_genre.{lang}"))
                 for lang in keys_of("fast_genre")
             },
+            own_dense={
+                lang: MultiLabelClassifier.from_state(TECHNIQUES, part(f"own_dense.{lang}"))
+                for lang in keys_of("own_dense")
+            },
             context=(
                 MultiLabelClassifier.from_state(TECHNIQUES, part("context"))
                 if any(k.startswith("context.") for k in arrays)
@@ -191,8 +201,9 @@ class Model:
         )
 
 
-def fuse(dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
-    return (dense + lexical) / 2
+def fuse(*probabilities: np.ndarray) -> np.ndarray:
+    """The mean of the heads' probabilities."""
+    return sum(probabilities) / len(probabilities)
 
 
 def card_markdown(card: dict[str, Any]) -> str:
