@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+pytest.importorskip("fastapi", reason="slant serve needs the 'serve' extra")
+
 from slant.errors import InputError
 from slant.ingest import Source
 from slant.serve.batcher import Batcher

@@ -7,6 +7,7 @@ import ipaddress
 import pytest
 
 httpx = pytest.importorskip("httpx")
+pytest.importorskip("fastapi", reason="slant serve needs the 'serve' extra")
 
 from slant.errors import InputError  # noqa: E402
 from slant.serve.urlfetch import FetchRefused, address_problem, check_url, fetch  # noqa: E402
