@@ -288,7 +288,7 @@ def test_dask_engine_joins_a_running_scheduler(tmp_path: Path, tiny_model: Path)
 
 
 def test_resume_after_kill_9_loses_and_duplicates_nothing(tmp_path: Path, tiny_model: Path) -> None:
-    n = 100
+    n = 60
     ids = write_jsonl(tmp_path / "in.jsonl", n)
     (tmp_path / "broken.txt").write_bytes(b"\x00\x00")
     ids.append(str(tmp_path / "broken.txt"))
