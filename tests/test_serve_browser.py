@@ -217,3 +217,9 @@ def test_screenshot_for_the_readme(page: Page, default_server: str) -> None:
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=False)
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_offline_api_reference(page: Page, server: str) -> None:
+    page.goto(server + "/docs")
+    expect(page.locator("#api")).to_contain_text("/v1/analyze")
+    expect(page.locator("#api")).to_contain_text("/v1/analyses/{analysis_id}")
