@@ -88,7 +88,8 @@ class WordClusters:
     """A word -> cluster table over k centroids of word embeddings."""
 
     def __init__(self, centroids: np.ndarray, table: dict[str, int]):
-        self.centroids = centroids.astype(np.float32)
+        # rounded as saved (float16), so a model predicts the same before and after saving
+        self.centroids = centroids.astype(np.float16).astype(np.float32)
         self.table = table
         self._seen: OrderedDict[str, int] = OrderedDict()  # words met at prediction time
 
