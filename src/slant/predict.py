@@ -186,12 +186,15 @@ class LexicalMultiLabelClassifier:
                 delayed(_fit_sparse)(X, Y[:, j], self.C, self.seed) for j in range(len(self.labels))
             )
         self.coef_ = np.stack([w for w, _ in fitted]).astype(np.float16)
+        self._coef32 = None
         self.intercept_ = np.array([b for _, b in fitted], np.float32)
         return self
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         X = self.vectorizer_.transform(texts)
-        return _sigmoid(X @ self.coef_.T.astype(np.float32) + self.intercept_)
+        if getattr(self, "_coef32", None) is None:  # stored as float16; convert once, not per call
+            self._coef32 = np.ascontiguousarray(self.coef_.T, dtype=np.float32)
+        return _sigmoid(X @ self._coef32 + self.intercept_)
 
     def get_state(self) -> dict[str, np.ndarray]:
         return {**self.vectorizer_.get_state(), "coef": self.coef_, "intercept": self.intercept_}
