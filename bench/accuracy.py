@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import sys
 from pathlib import Path
+
+from record import append, command, machine
 
 from slant.model import Model
 from slant.train import TrainConfig, train
@@ -30,10 +30,6 @@ COLUMNS = (
     ("ST3 micro-F1", "st3_micro_f1"),
     ("ST3 macro-F1", "st3_macro_f1"),
 )
-
-
-def machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 # Issue 3's goals for ST3 micro-F1 on the held-out official dev split (the best published
@@ -99,14 +95,11 @@ def main() -> None:
     text = report(card)
     print(text)
     if args.record:
-        command = "python bench/accuracy.py " + " ".join(sys.argv[1:])
-        entry = (
+        append(
             f"\n### Accuracy: {heading}\n\n"
-            f"- date: {dt.date.today()}; machine: {machine()}\n- command: `{command}`\n"
+            f"- date: {dt.date.today()}; machine: {machine()}\n- command: `{command()}`\n"
             f"{details}\n{text}\n"
         )
-        with open(ROOT / "docs/benchmarks.md", "a", encoding="utf-8") as handle:
-            handle.write(entry)
 
 
 if __name__ == "__main__":

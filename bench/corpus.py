@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import re
 import shutil
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from record import machine
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("SLANT_DATA") or REPO.parent / "shared" / "data")
@@ -150,10 +150,6 @@ def slant_command(corpus: Path, out: Path, args: argparse.Namespace, workers: in
     if args.fast:
         command.append("--fast")
     return command
-
-
-def machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def scaling(args: argparse.Namespace) -> None:

@@ -17,21 +17,17 @@ from __future__ import annotations
 import argparse
 import ast
 import datetime as dt
-import os
-import platform
 import sys
 import time
 from pathlib import Path
+
+from record import append, command, machine
 
 from slant.span_eval import cross_validate_spans, span_table
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADING = "### Spans: CV span F1 (gold paragraph techniques)"
 SHOWN = ("Loaded_Language", "Name_Calling-Labeling", "Doubt")
-
-
-def machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def _value(text: str):
@@ -69,15 +65,12 @@ def main() -> None:
     fit_s, predict_s = cv.fit_seconds, cv.predict_seconds
     print(f"\nfit {fit_s:.0f} s, predict {predict_s:.0f} s, total {seconds:.0f} s", file=sys.stderr)
     if args.record:
-        command = "python bench/spans.py " + " ".join(sys.argv[1:])
-        entry = (
+        append(
             f"\n{HEADING}\n\n"
-            f"- date: {dt.date.today()}; machine: {machine()}\n- command: `{command}`\n"
+            f"- date: {dt.date.today()}; machine: {machine()}\n- command: `{command()}`\n"
             f"- {args.folds}-fold CV by article ({args.langs}); fit {fit_s:.0f} s, "
             f"predict {predict_s:.0f} s, total {seconds:.0f} s\n\n{text}\n"
         )
-        with open(ROOT / "docs/benchmarks.md", "a", encoding="utf-8") as handle:
-            handle.write(entry)
 
 
 if __name__ == "__main__":

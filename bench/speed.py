@@ -20,10 +20,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import subprocess
 import sys
 from pathlib import Path
+
+from record import append, command, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 UNLABELLED = ROOT.parent / "shared/data/semeval2023t3-unlabelled"
@@ -145,19 +146,14 @@ def main() -> None:
         )
     print(text)
     if args.record:
-        machine = (
-            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-        )
-        command = "python bench/speed.py " + " ".join(sys.argv[1:])
         where = ", ".join(f"{Path(f).parent.name}/{Path(f).name}" for f in folders)
         if len(folders) > 3:
             where = f"{len(folders)} folders ({Path(folders[0]).parent.parent.name}/*)"
-        with open(ROOT / "docs/benchmarks.md", "a", encoding="utf-8") as handle:
-            handle.write(
-                f"\n### Speed: `slant analyze` on {where}\n\n"
-                f"- date: {dt.date.today()}; machine: {machine}; best of {args.repeat}\n"
-                f"- command: `{command}`\n\n{text}"
-            )
+        append(
+            f"\n### Speed: `slant analyze` on {where}\n\n"
+            f"- date: {dt.date.today()}; machine: {machine()}; best of {args.repeat}\n"
+            f"- command: `{command()}`\n\n{text}"
+        )
 
 
 if __name__ == "__main__":

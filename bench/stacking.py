@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import sys
 from pathlib import Path
 
 import numpy as np
+from record import append, command, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -127,16 +126,11 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if args.record:
-        python = platform.python_version()
-        machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {python}"
-
-        command = "python bench/stacking.py " + " ".join(sys.argv[1:])
-        with open(ROOT / "docs/benchmarks.md", "a", encoding="utf-8") as handle:
-            handle.write(
-                f"\n### Combining the technique heads (ST3 micro-F1, {config.folds}-fold CV)\n\n"
-                f"- date: {dt.date.today()}; machine: {machine}\n- command: `{command}`\n\n"
-                f"{text}\n"
-            )
+        append(
+            f"\n### Combining the technique heads (ST3 micro-F1, {config.folds}-fold CV)\n\n"
+            f"- date: {dt.date.today()}; machine: {machine()}\n- command: `{command()}`\n\n"
+            f"{text}\n"
+        )
 
 
 if __name__ == "__main__":

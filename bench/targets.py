@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import re
-import sys
 from collections import defaultdict
 from pathlib import Path
+
+from record import append, command, machine
 
 from slant.semeval import load_split
 from slant.targets import TargetFinder
@@ -99,13 +98,9 @@ def main() -> None:
     text = table({name: evaluate(args.data, path, args.show) for name, path in SETS.items()})
     print(text)
     if args.record:
-        machine = (
-            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-        )
-        command = "python bench/targets.py " + " ".join(sys.argv[1:])
-        entry = (
-            f"\n{HEADING}\n\n- date: {dt.date.today()}; machine: {machine}\n"
-            f"- command: `{command}`\n- annotations: `bench/targets-annotations.tsv` (dev: the "
+        append(
+            f"\n{HEADING}\n\n- date: {dt.date.today()}; machine: {machine()}\n"
+            f"- command: `{command()}`\n- annotations: `bench/targets-annotations.tsv` (dev: the "
             f"rules were refined on it) and `bench/targets-heldout.tsv` (held-out: never used to "
             f"change them); gold spans of en train, targets written by hand; a predicted target "
             f"is right by the rule in bench/targets.py. The held-out figure is the honest one; an "
@@ -113,8 +108,6 @@ def main() -> None:
             f"the dev set\n\n"
             f"{text}\n"
         )
-        with open(ROOT / "docs/benchmarks.md", "a", encoding="utf-8") as handle:
-            handle.write(entry)
 
 
 if __name__ == "__main__":

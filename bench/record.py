@@ -1,0 +1,24 @@
+"""What every bench script needs to record a result in docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def command() -> str:
+    """The command line that ran this script, as a reader would retype it."""
+    return f"python bench/{Path(sys.argv[0]).name} " + " ".join(sys.argv[1:])
+
+
+def append(entry: str) -> None:
+    with open(BENCHMARKS, "a", encoding="utf-8") as handle:
+        handle.write(entry)
