@@ -34,6 +34,7 @@ from slant.train import (  # noqa: E402
     _fold_of,
     _nested_per_language,
     _oof_multilabel,
+    _oof_per_language,
     _technique_rows,
     load_corpus,
 )
@@ -63,21 +64,14 @@ def main() -> None:
     P_dense = _oof_multilabel(X, Y, fold, config.folds, lambda: MultiLabelClassifier(TECHNIQUES))
     log("lexical heads")
     text_array = np.array(texts, dtype=object)
-    P_lex = np.zeros(Y.shape, np.float32)
-    for lang in np.unique(langs):
-        rows = np.flatnonzero(langs == lang)
-        for k in range(config.folds):
-            test, fit_rows = rows[fold[rows] == k], rows[fold[rows] != k]
-            head = LexicalMultiLabelClassifier(TECHNIQUES).fit(text_array[fit_rows], Y[fit_rows])
-            P_lex[test] = head.predict_proba(text_array[test])
+    P_lex = _oof_per_language(
+        text_array, Y, fold, config.folds, langs, lambda: LexicalMultiLabelClassifier(TECHNIQUES)
+    )
     P_mean = (P_dense + P_lex) / 2
     log("dense heads per language")
-    P_dense_lang = np.zeros(Y.shape, np.float32)
-    for lang in np.unique(langs):
-        rows = np.flatnonzero(langs == lang)
-        P_dense_lang[rows] = _oof_multilabel(
-            X[rows], Y[rows], fold[rows], config.folds, lambda: MultiLabelClassifier(TECHNIQUES)
-        )
+    P_dense_lang = _oof_per_language(
+        X, Y, fold, config.folds, langs, lambda: MultiLabelClassifier(TECHNIQUES)
+    )
 
     variants: dict[str, np.ndarray] = {
         "dense": P_dense,

@@ -124,12 +124,29 @@ def _oof_multilabel(
     Y: np.ndarray,
     fold: np.ndarray,
     folds: int,
-    make: Callable[[], MultiLabelClassifier],
+    make: Callable[[], MultiLabelClassifier | LexicalMultiLabelClassifier],
 ) -> np.ndarray:
+    """Out-of-fold probabilities of the head ``make`` builds (``X``: features or texts)."""
     P = np.zeros(Y.shape, np.float32)
     for k in range(folds):
         test = fold == k
         P[test] = make().fit(X[~test], Y[~test]).predict_proba(X[test])
+    return P
+
+
+def _oof_per_language(
+    X: np.ndarray,
+    Y: np.ndarray,
+    fold: np.ndarray,
+    folds: int,
+    langs: np.ndarray,
+    make: Callable[[], MultiLabelClassifier | LexicalMultiLabelClassifier],
+) -> np.ndarray:
+    """Out-of-fold probabilities of a head fitted on each language's rows alone."""
+    P = np.zeros(Y.shape, np.float32)
+    for lang in np.unique(langs):
+        rows = np.flatnonzero(langs == lang)
+        P[rows] = _oof_multilabel(X[rows], Y[rows], fold[rows], folds, make)
     return P
 
 
@@ -293,22 +310,15 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     text_array = np.array(texts, dtype=object)
     # One lexical head per language: words carry techniques differently in each language, and
     # a pooled vocabulary lets the big languages drown the small ones.
-    P_lex = np.zeros(Y.shape, np.float32)
-    for lang in np.unique(langs):
-        rows = np.flatnonzero(langs == lang)
-        for k in range(config.folds):
-            test, fit_rows = rows[fold[rows] == k], rows[fold[rows] != k]
-            head = make_lexical().fit(text_array[fit_rows], Y[fit_rows])
-            P_lex[test] = head.predict_proba(text_array[test])
+    P_lex = _oof_per_language(text_array, Y, fold, config.folds, langs, make_lexical)
     # A language's own dense head beside the pooled one, where CV says the three-way mean wins:
     # pooled training helps the small languages but blurs the big ones' own usage.
-    P_own = np.zeros(Y.shape, np.float32)
+    P_own = _oof_per_language(X, Y, fold, config.folds, langs, make_techniques)
     P_fused = fuse(P_dense, P_lex)
     own_dense: dict[str, MultiLabelClassifier] = {}
     for lang in np.unique(langs):
         rows = np.flatnonzero(langs == lang)
-        P_own[rows] = _oof_multilabel(X[rows], Y[rows], fold[rows], config.folds, make_techniques)
-        two = fuse(P_dense[rows], P_lex[rows])
+        two = P_fused[rows]
         three = fuse(P_dense[rows], P_lex[rows], P_own[rows])
         scores = [
             f1_score(
