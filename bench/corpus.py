@@ -149,6 +149,8 @@ def slant_command(corpus: Path, out: Path, args: argparse.Namespace, workers: in
         command += ["--model", args.model]
     if args.fast:
         command.append("--fast")
+    if args.threads:
+        command += ["--threads", str(args.threads)]
     return command
 
 
@@ -168,7 +170,8 @@ def scaling(args: argparse.Namespace) -> None:
         mode = "fast" if args.fast else "default"
         print(
             f"\n- date: {date.today()}; machine: {machine()}; engine: {args.engine}; "
-            f"mode: {mode}; {args.articles:,} articles\n"
+            f"mode: {mode}; {args.articles:,} articles; BLAS threads per worker: "
+            f"{args.threads or 'cpus/workers'}\n"
         )
         print(
             "| workers | wall (s) | articles/s | speed-up | analysed | failed | peak RSS all "
@@ -231,6 +234,9 @@ def main() -> None:
     parser.add_argument("--engine", default="local", choices=("local", "dask"))
     parser.add_argument("--model", default=None)
     parser.add_argument("--fast", action="store_true")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="BLAS threads per worker (default: cpus/workers)"
+    )
     parser.add_argument("--paragraphs", type=int, default=4, help="per synthetic article")
     parser.add_argument("--max-seconds", type=float, default=None, help="stop (memory)")
     parser.add_argument("--langs", nargs="+", default=None, help="SemEval codes (memory)")

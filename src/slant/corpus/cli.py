@@ -79,6 +79,10 @@ def run_command(
         float, typer.Option(help="...or every S seconds, whichever comes first.")
     ] = 60.0,
     chunk_size: Annotated[int, typer.Option(help="Articles per task sent to a worker.")] = 16,
+    threads: Annotated[
+        int | None,
+        typer.Option(help="BLAS threads per worker (default: the CPUs shared among the workers)."),
+    ] = None,
 ) -> None:
     """Analyse a corpus into Parquet tables; rerun the same command to resume after a crash."""
     _need_extra()
@@ -104,6 +108,7 @@ def run_command(
                 model=model,
                 fast=fast,
                 language=language,
+                threads=threads,
                 chunk_size=max(1, chunk_size),
                 part_size=max(1, part_size),
                 flush_seconds=flush_seconds,

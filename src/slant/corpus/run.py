@@ -40,6 +40,7 @@ class WorkerConfig:
     model: str | None = None
     fast: bool = False
     language: str | None = None
+    threads: int | None = None  # this worker's share of the cores
 
 
 class WorkerDied(SlantError):
@@ -100,12 +101,7 @@ def _load(config: WorkerConfig) -> Any:
     from slant.analyzer import Analyzer
 
     _LOADS += 1
-    if not config.fast:
-        return Analyzer(config.model)
-    try:
-        return Analyzer(config.model, fast=True)
-    except TypeError:
-        raise SlantError("this version of slant has no fast mode") from None
+    return Analyzer(config.model, fast=config.fast, threads=config.threads)
 
 
 def _to_source(item: Item) -> Any:
@@ -289,6 +285,7 @@ def run_corpus(
     model: str | Path | None = None,
     fast: bool = False,
     language: str | None = None,
+    threads: int | None = None,
     chunk_size: int = 16,
     part_size: int = 2000,
     flush_seconds: float = 60.0,
@@ -299,7 +296,8 @@ def run_corpus(
 
     Articles whose id is already in ``out`` are skipped, so rerunning the same command after a
     crash or ``kill -9`` finishes the job. Results are committed every ``part_size`` articles or
-    ``flush_seconds`` seconds, whichever comes first.
+    ``flush_seconds`` seconds, whichever comes first. ``threads`` is each worker's number of
+    BLAS threads (default: the CPUs shared out among the workers).
     """
     if engine not in ENGINES:
         raise SlantError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
@@ -312,13 +310,14 @@ def run_corpus(
     progress = progress or Progress()
     cpus = os.cpu_count() or 1
     workers = max(1, workers or cpus)
-    threads = max(1, cpus // workers)  # BLAS threads per worker: no oversubscription
+    threads = max(1, threads or cpus // workers)  # default: no oversubscription
     config = WorkerConfig(
         model=str(Path(model).resolve())
         if model and Path(model).exists()
         else (str(model) if model else None),
         fast=fast,
         language=language,
+        threads=None if scheduler else threads,  # a remote worker knows its own cores
     )
     results = ResultsDir(out)
     summary = RunSummary(out=str(out), engine=engine)
