@@ -344,3 +344,22 @@ def test_cli_run_rejects_bad_options(tmp_path: Path) -> None:
         app, ["corpus", "run", str(tmp_path), "--out", str(tmp_path / "o"), "--engine", "spark"]
     )
     assert result.exit_code == 2 and "unknown engine" in result.stderr
+
+
+def test_each_worker_gets_its_share_of_the_cores(
+    tmp_path: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import slant.analyzer
+    import slant.corpus.run as corpus_run
+
+    asked: list[int | None] = []
+
+    def fake_encoder(name: str, threads: int | None = None) -> object:
+        asked.append(threads)
+        raise RuntimeError("stop here: only the thread count matters")
+
+    monkeypatch.setattr(slant.analyzer, "load_encoder", fake_encoder)
+    analyzer = corpus_run._load(corpus_run.WorkerConfig(model=str(tiny_model), threads=1))
+    with pytest.raises(RuntimeError, match="stop here"):
+        analyzer.encoder  # noqa: B018
+    assert asked == [1]

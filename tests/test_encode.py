@@ -70,3 +70,16 @@ def test_article_features_need_a_paragraph() -> None:
     np.testing.assert_allclose(f[-4:], [0.2, 0.7, 0.3, 0.9])
     with pytest.raises(ValueError, match="at least one paragraph"):
         article_features(np.zeros((0, 4), np.float32), np.zeros((0, 2), np.float32))
+
+
+def test_encoder_threads_follow_omp_num_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from slant.encode import default_threads
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert default_threads() == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "not a number")
+    assert default_threads() == min(4, os.cpu_count() or 1)
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert default_threads() == min(4, os.cpu_count() or 1)
