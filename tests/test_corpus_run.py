@@ -363,3 +363,24 @@ def test_each_worker_gets_its_share_of_the_cores(
     with pytest.raises(RuntimeError, match="stop here"):
         analyzer.encoder  # noqa: B018
     assert asked == [1]
+
+
+def test_articles_whose_worker_was_lost_are_retried(tmp_path: Path, tiny_model: Path) -> None:
+    from slant.corpus.query import run_query
+    from slant.corpus.schema import Rows
+
+    corpus = tmp_path / "corpus.jsonl"
+    a0, a1, a2 = write_jsonl(corpus, 3)
+    out = tmp_path / "out"
+    results = ResultsDir(out)
+    with results.lock():  # an earlier run: a1's worker was lost, a2 was unreadable
+        rows = Rows()
+        rows.add_error(a1, str(corpus), "worker failed: KilledWorker", "worker")
+        rows.add_error(a2, str(corpus), "binary data", "read")
+        results.write_part(rows.tables())
+    summary = run_corpus([str(corpus)], out, model=tiny_model, workers=1)
+    assert (summary.done, summary.skipped) == (2, 1)  # a0 new, a1 retried; a2 stays failed
+    _, articles = run_query(out, "SELECT id FROM articles ORDER BY id")
+    assert [row[0] for row in articles] == [a0, a1]
+    _, errors = run_query(out, "SELECT id, stage FROM errors")
+    assert list(errors) == [(a2, "read")]

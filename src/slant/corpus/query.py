@@ -32,9 +32,13 @@ def connect(results_dir: str | Path) -> Any:
         if files:
             listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
             # union_by_name: parts written by a later slant version may have more columns
-            con.execute(
-                f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listing}], union_by_name=true)"
-            )
+            source = f"read_parquet([{listing}], union_by_name=true)"
+            if name == "errors":  # an article retried after its worker was lost: latest outcome
+                source = (
+                    f"(SELECT * FROM {source} WHERE id NOT IN (SELECT id FROM articles) "
+                    "QUALIFY row_number() OVER (PARTITION BY id ORDER BY failed_at DESC) = 1)"
+                )
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM {source}")
         else:
             con.register(f"_empty_{name}", SCHEMAS[name].empty_table())
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM _empty_{name}")

@@ -93,14 +93,19 @@ class ResultsDir:
         return json.loads(self.meta_path.read_text())
 
     def done_ids(self) -> IdSet:
-        """Hashes of every id in the committed parts (articles and errors)."""
+        """Hashes of every id in the committed parts: articles, and errors that would fail again.
+
+        An article whose worker was lost (error stage ``worker``) is not done: the next run
+        retries it.
+        """
         import pyarrow.parquet as pq
 
         hashes: list[int] = []
         for part in self.part_dirs():
-            for table in ("articles", "errors"):
-                ids = pq.read_table(part / f"{table}.parquet", columns=["id"]).column("id")
-                hashes.extend(id_hash(x) for x in ids.to_pylist())
+            ids = pq.read_table(part / "articles.parquet", columns=["id"]).column("id")
+            hashes.extend(id_hash(x) for x in ids.to_pylist())
+            errors = pq.read_table(part / "errors.parquet", columns=["id", "stage"]).to_pylist()
+            hashes.extend(id_hash(row["id"]) for row in errors if row["stage"] != "worker")
         return IdSet(np.array(hashes, dtype=np.uint64))
 
     # -- writing (only under lock()) -------------------------------------------------------------

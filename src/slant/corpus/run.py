@@ -496,7 +496,7 @@ class _Writer:
 
             rows = Rows()
             for item in items:
-                rows.add_error(item.id, item.input, f"worker failed: {exc!r}"[:500], "analyze")
+                rows.add_error(item.id, item.input, f"worker failed: {exc!r}"[:500], "worker")
             self.add_tables(rows.tables(), len(items))
             self.summary.failed += len(items)
             return len(items)

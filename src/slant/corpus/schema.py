@@ -90,7 +90,9 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("id", pa.string()),
             ("input", pa.string()),
             ("reason", pa.string()),
-            ("stage", pa.string()),  # "read" (input unusable) or "analyze"
+            # "read" (input unusable), "analyze" (the analyser failed on it) or "worker" (the
+            # worker was lost: retried by the next run)
+            ("stage", pa.string()),
             ("failed_at", _ts),
         ]
     ),
