@@ -114,6 +114,12 @@ def article_features(embeddings: np.ndarray, technique_probs: np.ndarray) -> np.
     ).astype(np.float32)
 
 
+def article_text_width(dim: int) -> int:
+    """Columns of ``article_features`` that come from the text alone (they come first), for
+    heads that read the article without its technique profile."""
+    return 3 * dim
+
+
 def encode_articles(
     encoder: SentenceEncoder, articles: Sequence[Sequence[str]]
 ) -> list[np.ndarray]:

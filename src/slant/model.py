@@ -77,8 +77,10 @@ class Model:
         return self.lexical[language].predict_proba(texts)
 
     def genre_proba(self, features: np.ndarray, language: str | None) -> np.ndarray:
+        """``features``: ``article_features``. A head trained on the text part alone reads only
+        its first columns (``article_text_width``)."""
         head = self.genre.get(language or ANY_LANGUAGE, self.genre[ANY_LANGUAGE])
-        return head.predict_proba(features)
+        return head.predict_proba(features[:, : head.coef_.shape[1]])
 
     def fast_article_proba(self, text: str, language: str) -> tuple[np.ndarray, np.ndarray]:
         """Genre and frame probabilities from the article's words alone (``fast`` mode)."""

@@ -25,6 +25,7 @@ from slant.encode import (
     DEFAULT_ENCODER,
     CachedEncoder,
     article_features,
+    article_text_width,
     context_features,
     encode_articles,
     load_encoder,
@@ -45,6 +46,7 @@ from slant.semeval import ISO_OF, Split, load_split
 from slant.spans import SpanExample, SpanTagger, paragraph_examples
 
 Log = Callable[[str], None]
+GenrePredict = Callable[[Any, np.ndarray], list[str]]  # (head, rows) -> labels
 
 
 @dataclass
@@ -184,19 +186,19 @@ def _genre_heads(
     fold: np.ndarray,
     langs: np.ndarray,
     folds: int,
-    fit: Callable[[np.ndarray], Any],
-    predict: Callable[[Any, np.ndarray], list[str]],
+    variants: Sequence[tuple[str, Callable[[np.ndarray], Any], GenrePredict]],
     log: Log,
 ) -> tuple[list[str], dict[str, Any]]:
-    """Out-of-fold genre predictions and the genre heads: one pooled over all languages, plus
-    one per language where cross-validation says a language's own head does better.
+    """Out-of-fold genre predictions and the genre heads: for each language, the variant (its
+    own head or one pooled over all languages, for each of ``variants``: name, fit, predict)
+    with the best out-of-fold macro-F1; the best pooled variant serves unknown languages.
 
     Genre mixes differ by language (satire is rare, and rarer in some), so a pooled head can
     drown a language's own signal, while a small language can gain from the pooled one.
     """
     from sklearn.metrics import f1_score
 
-    def oof(rows: np.ndarray) -> list[str]:
+    def oof(rows: np.ndarray, fit: Callable, predict: Callable) -> list[str]:
         out = [""] * len(y)
         for k in range(folds):
             test, fit_rows = rows[fold[rows] == k], rows[fold[rows] != k]
@@ -205,20 +207,40 @@ def _genre_heads(
                     out[i] = label
         return out
 
+    def macro(pred: list[str], rows: np.ndarray) -> float:
+        gold = [y[i] for i in rows]
+        return f1_score(gold, [pred[i] for i in rows], average="macro", zero_division=0)
+
     everything = np.arange(len(y))
-    pred = oof(everything)
-    heads = {ANY_LANGUAGE: fit(everything)}
+    pooled = {name: oof(everything, fit, predict) for name, fit, predict in variants}
+    best_pooled = max(variants, key=lambda v: macro(pooled[v[0]], everything))
+    heads = {ANY_LANGUAGE: best_pooled[1](everything)}
+    pred = list(pooled[best_pooled[0]])
     for lang in np.unique(langs):
         rows = np.flatnonzero(langs == lang)
-        own = oof(rows)
-        gold = [y[i] for i in rows]
-        pooled_f1 = f1_score(gold, [pred[i] for i in rows], average="macro", zero_division=0)
-        own_f1 = f1_score(gold, [own[i] for i in rows], average="macro", zero_division=0)
-        log(f"  {lang}: pooled genre head {pooled_f1:.3f}, own head {own_f1:.3f}")
-        if own_f1 > pooled_f1:
+        scores: dict[tuple[str, str], float] = {}
+        own: dict[str, list[str]] = {}
+        for name, fit, predict in variants:
+            own[name] = oof(rows, fit, predict)
+            scores[("own", name)] = macro(own[name], rows)
+            scores[("pooled", name)] = macro(pooled[name], rows)
+        choice = max(scores, key=lambda key: (scores[key], key[0] == "pooled"))  # ties: pooled
+        log(
+            f"  {lang}: genre macro-F1 "
+            + ", ".join(f"{kind} {name} {f1:.3f}" for (kind, name), f1 in scores.items())
+            + f" -> {choice[0]} {choice[1]}"
+        )
+        kind, name = choice
+        fit = next(v[1] for v in variants if v[0] == name)
+        if kind == "own":
             heads[ISO_OF[lang]] = fit(rows)
-            for i in rows:
-                pred[i] = own[i]
+            source = own[name]
+        else:
+            if name != best_pooled[0]:
+                heads[ISO_OF[lang]] = fit(everything)
+            source = pooled[name]
+        for i in rows:
+            pred[i] = source[i]
     return pred, heads
 
 
@@ -409,12 +431,30 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     glangs = np.array([corpus.lang_of[uid] for uid in genre_ids])
     log(f"genre: {len(genre_ids):,} articles")
 
-    def fit_genre(rows: np.ndarray) -> SingleLabelClassifier:
-        head = SingleLabelClassifier(GENRES, C=config.genre_C, seed=config.seed)
-        return head.fit(GX[rows], [genre_y[i] for i in rows])
+    # Genre heads read the article's text (title, mean and max of its paragraph vectors), with
+    # or without its technique profile: cross-validation picks per language (the profile helps
+    # where genres differ in how densely they persuade, and overfits where satire is rare).
+    text_width = article_text_width(next(iter(corpus.embeddings.values())).shape[1])
+
+    def genre_variant(width: int | None) -> tuple[Callable, Callable]:
+        columns = slice(0, width)
+
+        def fit(rows: np.ndarray) -> SingleLabelClassifier:
+            head = SingleLabelClassifier(GENRES, C=config.genre_C, seed=config.seed)
+            return head.fit(GX[rows][:, columns], [genre_y[i] for i in rows])
+
+        return fit, lambda head, rows: head.predict(GX[rows][:, columns])
 
     genre_pred, genre = _genre_heads(
-        genre_y, gfold, glangs, config.folds, fit_genre, lambda h, rows: h.predict(GX[rows]), log
+        genre_y,
+        gfold,
+        glangs,
+        config.folds,
+        [
+            ("text", *genre_variant(text_width)),
+            ("text+techniques", *genre_variant(None)),
+        ],
+        log,
     )
 
     # Fast mode's genre head reads the article's words only (no encoder, no technique stacking).
@@ -431,7 +471,7 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
         return [GENRES[j] for j in head.predict_proba(genre_texts[rows]).argmax(axis=1)]
 
     fast_genre_pred, fast_genre = _genre_heads(
-        genre_y, gfold, glangs, config.folds, fit_fast_genre, predict_fast_genre, log
+        genre_y, gfold, glangs, config.folds, [("words", fit_fast_genre, predict_fast_genre)], log
     )
 
     frame_ids = [
