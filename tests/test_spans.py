@@ -115,3 +115,33 @@ def test_real_paragraph_gets_sensible_spans() -> None:
     for technique in ("Appeal_to_Fear-Prejudice", "Causal_Oversimplification"):
         for s, e, _ in out[technique]:
             assert len(text[s:e].split()) >= 3, (technique, text[s:e])
+
+
+_SCORING_TEXTS = [
+    "Putin reacted like a wounded beast… He’s a coward. Isn't it «obvious»?",
+    'He said: "Make our city great again!" And the crooks, the VILE crooks, laughed.',
+    "Hi",
+    "?",
+    "« Les traîtres » ont voté: honte à eux! Wie bitte? Предатели снова голосуют.",
+    "The vile plan was signed by the council on day 3. Those thugs voted for it again.",
+]
+
+
+@pytest.mark.parametrize("which", ["fixture", "shipped"])
+def test_fast_token_scores_equal_the_feature_matrix_product(
+    tagger: SpanTagger, which: str
+) -> None:
+    from slant.model import Model
+    from slant.segment import tokens
+    from slant.spans import token_features
+
+    if which == "shipped":
+        tagger = Model.load().spans  # real vocabulary, word clusters, float16 weights
+    coef = np.asarray(tagger.coef_, np.float32).T
+    for text in _SCORING_TEXTS * 2:  # twice: the second pass reads the word caches
+        toks = tokens(text)
+        clusters = tagger._cluster_ids(toks)
+        expected = tagger._matrix(token_features(toks, clusters)) @ coef + tagger.intercept_
+        np.testing.assert_allclose(
+            tagger._linear_scores(toks, clusters), expected, rtol=1e-4, atol=1e-4
+        )

@@ -119,6 +119,37 @@ def token_features(
     return out
 
 
+def _context_features(toks: Sequence[Segment], words: Sequence[str]) -> list[list[str]]:
+    """The features of ``token_features`` that depend on a token's place, one column per kind
+    (an absent feature is ""), for ``SpanTagger._linear_scores``. Keep the two in step."""
+    n = len(toks)
+    end_of = [""] * n
+    last = ""
+    for i in range(n - 1, -1, -1):
+        if toks[i].text in _ENDS:
+            last = toks[i].text
+        end_of[i] = last
+    quotes = [i for i, t in enumerate(toks) if t.text in _QUOTES]
+    counts = Counter(words)
+    columns: list[list[str]] = [[] for _ in range(8)]
+    quoted = False
+    in_sentence = 0
+    for i, tok in enumerate(toks):
+        if tok.text in _QUOTES:
+            quoted = not quoted
+        w = words[i]
+        columns[0].append("pos=" + str(min(i, 5)))
+        columns[1].append("rpos=" + str(min(n - 1 - i, 5)))
+        columns[2].append("spos=" + str(min(in_sentence, 6)))
+        columns[3].append("end=" + end_of[i])
+        columns[4].append("quoted" if quoted else "")
+        columns[5].append("dq=" + str(min(min(abs(i - q) for q in quotes), 6)) if quotes else "")
+        columns[6].append("capmid" if in_sentence > 0 and tok.text[:1].isupper() else "")
+        columns[7].append("rep" if len(w) > 3 and counts[w] > 1 else "")
+        in_sentence = 0 if tok.text in _ENDS else in_sentence + 1
+    return columns
+
+
 def sentence_ids(text: str, toks: Sequence[Segment], offset: int = 0) -> np.ndarray:
     """Index of the sentence of ``text`` that holds each token."""
     ends = [s.end for s in sentences(text, offset)]
@@ -179,7 +210,9 @@ class SpanTagger:
         self.sentence_level_ = np.zeros(n, bool)
         self.stop_words_: frozenset[str] = frozenset()
         self.clusters_: WordClusters | None = None
-        self._coef32: np.ndarray | None = None
+        self._weights: np.ndarray | None = None  # prediction caches (``_linear_scores``)
+        self._self_cache: dict[tuple[str, str], np.ndarray] = {}
+        self._role_cache: dict[tuple[str, str], np.ndarray] = {}
 
     def _matrix(self, feats: Iterable[list[str]]) -> sp.csr_matrix:
         indptr, indices = [0], []
@@ -255,7 +288,7 @@ class SpanTagger:
             )
         self.coef_ = np.stack([w for w, _ in fitted]).astype(np.float16)
         self.intercept_ = np.array([b for _, b in fitted], np.float32)
-        self._coef32 = None
+        self._weights = None
         return self
 
     def _fit_clusters(self, examples: Sequence[SpanExample]) -> WordClusters:
@@ -294,11 +327,94 @@ class SpanTagger:
         toks = tokens(text, offset)
         if not toks:
             return toks, np.zeros((0, len(self.labels)), np.float32)
-        if self._coef32 is None:
-            self._coef32 = np.ascontiguousarray(self.coef_.T, dtype=np.float32)
-        X = self._matrix(token_features(toks, self._cluster_ids(toks, encoder)))
-        z = X @ self._coef32 + self.intercept_
+        z = self._linear_scores(toks, self._cluster_ids(toks, encoder))
         return toks, 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+    def _linear_scores(
+        self, toks: Sequence[Segment], clusters: Sequence[int | None] | None
+    ) -> np.ndarray:
+        """``_matrix(token_features(toks, clusters)) @ coef.T + intercept``, computed faster.
+
+        Every feature of a token is a function of one word (itself or a neighbour at a fixed
+        distance), of a word pair, or of a small position code; so the weights of each word's
+        features are summed once, cached, and shifted into place, and the rest is gathered from
+        small tables. Building the feature strings dominated analysis time.
+        """
+        if self._weights is None:  # plus a zero row: the weight of a feature not in the vocabulary
+            coef = np.asarray(self.coef_, np.float32).T
+            self._weights = np.vstack([coef, np.zeros((1, coef.shape[1]), np.float32)])
+            self._self_cache.clear()
+            self._role_cache.clear()
+        W, vocab, missing = self._weights, self.vocabulary_, len(self.vocabulary_)
+        n = len(toks)
+        texts = [t.text for t in toks]
+        words = [t.lower() for t in texts]
+        ids = [("" if c is None else str(c)) for c in clusters] if clusters else [""] * n
+
+        def index(feature: str) -> int:
+            return vocab.get(feature, missing)
+
+        if len(self._self_cache) > 200_000 or len(self._role_cache) > 200_000:
+            self._self_cache.clear()  # bounded: a long-running service sees endless new words
+            self._role_cache.clear()
+        own_keys = list(zip(texts, ids, strict=True))
+        own = [self._self_cache.get(key) for key in own_keys]
+        for i, vector in enumerate(own):
+            if vector is None:
+                own[i] = self._own(texts[i], words[i], ids[i])
+        z = np.stack(own)
+        # neighbours: rows of ``roles`` are (as previous, as next, as 2nd previous, as 2nd next)
+        role_keys = list(zip(words, ids, strict=True))
+        around = [self._role_cache.get(key) for key in role_keys]
+        for i, vector in enumerate(around):
+            if vector is None:
+                around[i] = self._role(words[i], ids[i])
+        roles = np.stack(around)
+        start, end = self._role("<s>", ""), self._role("</s>", "")
+        z[1:] += roles[:-1, 0]
+        z[0] += start[0]
+        z[:-1] += roles[1:, 1]
+        z[-1] += end[1]
+        z[2:] += roles[:-2, 2]
+        z[:2] += start[2]
+        z[:-2] += roles[2:, 3]
+        z[-2:] += end[3]
+        get = vocab.get
+        before, after = ["<s>", *words[:-1]], [*words[1:], "</s>"]
+        z += W[[get("pw=" + a + "_" + b, missing) for a, b in zip(before, words, strict=True)]]
+        z += W[[get("wn=" + a + "_" + b, missing) for a, b in zip(words, after, strict=True)]]
+        for column in _context_features(toks, words):
+            table = {f: index(f) for f in set(column)}
+            z += W[[table[f] for f in column]]
+        return z + self.intercept_
+
+    def _own(self, text: str, word: str, cluster: str) -> np.ndarray:
+        """Weights of a token's own features (its forms, shape, length and word cluster)."""
+        vocab, missing = self.vocabulary_, len(self.vocabulary_)
+        features = [
+            "w=" + word, "s3=" + word[-3:], "s4=" + word[-4:], "pre4=" + word[:4],
+            "pre6=" + word[:6], "sh=" + _shape(text), "len=" + str(min(len(word), 12)),
+        ]  # fmt: skip
+        if cluster:
+            features.append("c=" + cluster)
+        rows = [vocab.get(f, missing) for f in features]
+        if rows[0] == missing and _UNKNOWN in vocab:
+            rows.append(vocab[_UNKNOWN])
+        vector = self._self_cache[(text, cluster)] = self._weights[rows].sum(axis=0)
+        return vector
+
+    def _role(self, word: str, cluster: str) -> np.ndarray:
+        """Weights a word adds to the token before it, after it, two before, two after."""
+        vector = self._role_cache.get((word, cluster))
+        if vector is None:
+            W, vocab, missing = self._weights, self.vocabulary_, len(self.vocabulary_)
+            rows = [[vocab.get(f"{r}={word}", missing)] for r in ("p", "n", "pp", "nn")]
+            if cluster:
+                rows[0].append(vocab.get("pc=" + cluster, missing))
+                rows[1].append(vocab.get("nc=" + cluster, missing))
+            vector = np.stack([W[r].sum(axis=0) for r in rows])
+            self._role_cache[(word, cluster)] = vector
+        return vector
 
     def predict(
         self,
@@ -317,7 +433,8 @@ class SpanTagger:
         out: dict[str, list[tuple[int, int, float]]] = {}
         if not toks:
             return out
-        sents = sentence_ids(text, toks, offset)
+        by_sentence = any(self.sentence_level_[self.labels.index(t)] for t in techniques)
+        sents = sentence_ids(text, toks, offset) if by_sentence else np.zeros(len(toks), int)
         stop = self._stop(toks)
         for technique in techniques:
             k = self.labels.index(technique)
