@@ -354,21 +354,21 @@ class SpanTagger:
         def index(feature: str) -> int:
             return vocab.get(feature, missing)
 
-        if len(self._self_cache) > 200_000 or len(self._role_cache) > 200_000:
+        if len(self._self_cache) > 100_000 or len(self._role_cache) > 100_000:
             self._self_cache.clear()  # bounded: a long-running service sees endless new words
             self._role_cache.clear()
         own_keys = list(zip(texts, ids, strict=True))
         own = [self._self_cache.get(key) for key in own_keys]
-        for i, vector in enumerate(own):
-            if vector is None:
-                own[i] = self._own(texts[i], words[i], ids[i])
+        if any(vector is None for vector in own):
+            self._cache_own([k for k, v in zip(own_keys, own, strict=True) if v is None])
+            own = [self._self_cache[key] for key in own_keys]
         z = np.stack(own)
         # neighbours: rows of ``roles`` are (as previous, as next, as 2nd previous, as 2nd next)
         role_keys = list(zip(words, ids, strict=True))
         around = [self._role_cache.get(key) for key in role_keys]
-        for i, vector in enumerate(around):
-            if vector is None:
-                around[i] = self._role(words[i], ids[i])
+        if any(vector is None for vector in around):
+            self._cache_roles([k for k, v in zip(role_keys, around, strict=True) if v is None])
+            around = [self._role_cache[key] for key in role_keys]
         roles = np.stack(around)
         start, end = self._role("<s>", ""), self._role("</s>", "")
         z[1:] += roles[:-1, 0]
@@ -388,33 +388,48 @@ class SpanTagger:
             z += W[[table[f] for f in column]]
         return z + self.intercept_
 
-    def _own(self, text: str, word: str, cluster: str) -> np.ndarray:
-        """Weights of a token's own features (its forms, shape, length and word cluster)."""
+    def _cache_own(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Cache the summed weights of each token's own features (forms, shape, length, word
+        cluster), keyed by (token text, cluster)."""
         vocab, missing = self.vocabulary_, len(self.vocabulary_)
-        features = [
-            "w=" + word, "s3=" + word[-3:], "s4=" + word[-4:], "pre4=" + word[:4],
-            "pre6=" + word[:6], "sh=" + _shape(text), "len=" + str(min(len(word), 12)),
-        ]  # fmt: skip
-        if cluster:
-            features.append("c=" + cluster)
-        rows = [vocab.get(f, missing) for f in features]
-        if rows[0] == missing and _UNKNOWN in vocab:
-            rows.append(vocab[_UNKNOWN])
-        vector = self._self_cache[(text, cluster)] = self._weights[rows].sum(axis=0)
-        return vector
+        keys = list(dict.fromkeys(keys))
+        rows: list[int] = []
+        starts: list[int] = []
+        for text, cluster in keys:
+            word = text.lower()
+            features = [
+                "w=" + word, "s3=" + word[-3:], "s4=" + word[-4:], "pre4=" + word[:4],
+                "pre6=" + word[:6], "sh=" + _shape(text), "len=" + str(min(len(word), 12)),
+            ]  # fmt: skip
+            if cluster:
+                features.append("c=" + cluster)
+            starts.append(len(rows))
+            rows.extend(vocab.get(f, missing) for f in features)
+            if rows[starts[-1]] == missing and _UNKNOWN in vocab:
+                rows.append(vocab[_UNKNOWN])
+        sums = np.add.reduceat(self._weights[rows], starts, axis=0)
+        self._self_cache.update(zip(keys, sums, strict=True))
 
     def _role(self, word: str, cluster: str) -> np.ndarray:
-        """Weights a word adds to the token before it, after it, two before, two after."""
-        vector = self._role_cache.get((word, cluster))
-        if vector is None:
-            W, vocab, missing = self._weights, self.vocabulary_, len(self.vocabulary_)
-            rows = [[vocab.get(f"{r}={word}", missing)] for r in ("p", "n", "pp", "nn")]
-            if cluster:
-                rows[0].append(vocab.get("pc=" + cluster, missing))
-                rows[1].append(vocab.get("nc=" + cluster, missing))
-            vector = np.stack([W[r].sum(axis=0) for r in rows])
-            self._role_cache[(word, cluster)] = vector
-        return vector
+        if (word, cluster) not in self._role_cache:
+            self._cache_roles([(word, cluster)])
+        return self._role_cache[(word, cluster)]
+
+    def _cache_roles(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Cache the weights a word adds to the token before it, after it, two before and two
+        after (a 4 x labels array), keyed by (lower-cased word, cluster)."""
+        vocab, missing = self.vocabulary_, len(self.vocabulary_)
+        keys = list(dict.fromkeys(keys))
+        rows: list[int] = []
+        starts: list[int] = []
+        for word, cluster in keys:
+            for role, cluster_role in (("p", "pc"), ("n", "nc"), ("pp", ""), ("nn", "")):
+                starts.append(len(rows))
+                rows.append(vocab.get(f"{role}={word}", missing))
+                if cluster and cluster_role:
+                    rows.append(vocab.get(f"{cluster_role}={cluster}", missing))
+        sums = np.add.reduceat(self._weights[rows], starts, axis=0)
+        self._role_cache.update(zip(keys, sums.reshape(len(keys), 4, -1), strict=True))
 
     def predict(
         self,
@@ -429,8 +444,10 @@ class SpanTagger:
         Every technique gets at least one span. ``threshold`` overrides the fitted per-technique
         thresholds (token or sentence, whichever the technique uses).
         """
-        toks, scores = self.token_scores(text, offset, encoder)
         out: dict[str, list[tuple[int, int, float]]] = {}
+        if not techniques:
+            return out
+        toks, scores = self.token_scores(text, offset, encoder)
         if not toks:
             return out
         by_sentence = any(self.sentence_level_[self.labels.index(t)] for t in techniques)
