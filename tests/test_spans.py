@@ -128,9 +128,7 @@ _SCORING_TEXTS = [
 
 
 @pytest.mark.parametrize("which", ["fixture", "shipped"])
-def test_fast_token_scores_equal_the_feature_matrix_product(
-    tagger: SpanTagger, which: str
-) -> None:
+def test_fast_token_scores_equal_the_feature_matrix_product(tagger: SpanTagger, which: str) -> None:
     from slant.model import Model
     from slant.segment import tokens
     from slant.spans import token_features
