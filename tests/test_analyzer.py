@@ -277,3 +277,10 @@ def test_analyze_each_reports_a_failing_article_and_analyses_the_rest(tiny_model
     assert [r.source for r in out if isinstance(r, Analysis)] == ["a.txt", "c.txt"]
     assert "bad.txt" in str(out[1]) and "encoder exploded" in str(out[1])
     assert "empty.txt" in str(out[2]) and "empty" in str(out[2])
+
+
+def test_to_dict_is_dataclasses_asdict_plus_the_schema_version(results) -> None:
+    import dataclasses
+
+    for _, analysis in results:
+        assert analysis.to_dict() == {"schema_version": 1, **dataclasses.asdict(analysis)}
