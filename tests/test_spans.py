@@ -136,7 +136,11 @@ def test_fast_token_scores_equal_the_feature_matrix_product(tagger: SpanTagger, 
     if which == "shipped":
         tagger = Model.load().spans  # real vocabulary, word clusters, float16 weights
     coef = np.asarray(tagger.coef_, np.float32).T
-    for text in _SCORING_TEXTS * 2:  # twice: the second pass reads the word caches
+    from conftest import FIXTURE_ARTICLES, read_article
+
+    articles = sorted(FIXTURE_ARTICLES.glob("*.txt"))
+    lines = [line.text for path in articles for line in paragraphs(read_article(path))]
+    for text in (_SCORING_TEXTS + lines) * 2:  # twice: the second pass reads the word caches
         toks = tokens(text)
         clusters = tagger._cluster_ids(toks)
         expected = tagger._matrix(token_features(toks, clusters)) @ coef + tagger.intercept_

@@ -119,35 +119,44 @@ def token_features(
     return out
 
 
-def _context_features(toks: Sequence[Segment], words: Sequence[str]) -> list[list[str]]:
-    """The features of ``token_features`` that depend on a token's place, one column per kind
-    (an absent feature is ""), for ``SpanTagger._linear_scores``. Keep the two in step."""
-    n = len(toks)
-    end_of = [""] * n
-    last = ""
-    for i in range(n - 1, -1, -1):
-        if toks[i].text in _ENDS:
-            last = toks[i].text
-        end_of[i] = last
-    quotes = [i for i, t in enumerate(toks) if t.text in _QUOTES]
+_END_MARKS = ("", *sorted(_ENDS))
+
+
+def _context_features(
+    texts: Sequence[str], words: Sequence[str]
+) -> list[tuple[np.ndarray, list[str]]]:
+    """The features of ``token_features`` that depend on a token's place, as (code of each
+    token, feature name of each code; "" for none) per kind, for ``SpanTagger._linear_scores``.
+    Keep the two in step (a test checks they agree)."""
+    n = len(texts)
+    idx = np.arange(n)
+    is_end = np.fromiter((t in _ENDS for t in texts), bool, n)
+    is_quote = np.fromiter((t in _QUOTES for t in texts), bool, n)
+    # tokens since the sentence began: since the last sentence end before the token
+    last_end = np.maximum.accumulate(np.where(is_end, idx, -1))
+    in_sentence = idx - np.concatenate([[-1], last_end[:-1]]) - 1
+    # the punctuation that ends each token's sentence: the first end mark at or after it
+    next_end = np.minimum.accumulate(np.where(is_end, idx, n)[::-1])[::-1]
+    mark = {m: i for i, m in enumerate(_END_MARKS)}
+    end_code = np.array([mark[texts[j]] if j < n else 0 for j in next_end.tolist()], np.intp)
+    quotes = np.flatnonzero(is_quote)
+    if len(quotes):
+        dq = np.minimum(np.abs(idx[:, None] - quotes[None, :]).min(axis=1), 6)
+    else:
+        dq = np.full(n, 7)
+    upper = np.fromiter((t[:1].isupper() for t in texts), bool, n)
     counts = Counter(words)
-    columns: list[list[str]] = [[] for _ in range(8)]
-    quoted = False
-    in_sentence = 0
-    for i, tok in enumerate(toks):
-        if tok.text in _QUOTES:
-            quoted = not quoted
-        w = words[i]
-        columns[0].append("pos=" + str(min(i, 5)))
-        columns[1].append("rpos=" + str(min(n - 1 - i, 5)))
-        columns[2].append("spos=" + str(min(in_sentence, 6)))
-        columns[3].append("end=" + end_of[i])
-        columns[4].append("quoted" if quoted else "")
-        columns[5].append("dq=" + str(min(min(abs(i - q) for q in quotes), 6)) if quotes else "")
-        columns[6].append("capmid" if in_sentence > 0 and tok.text[:1].isupper() else "")
-        columns[7].append("rep" if len(w) > 3 and counts[w] > 1 else "")
-        in_sentence = 0 if tok.text in _ENDS else in_sentence + 1
-    return columns
+    rep = np.fromiter((len(w) > 3 and counts[w] > 1 for w in words), bool, n)
+    return [
+        (np.minimum(idx, 5), [f"pos={k}" for k in range(6)]),
+        (np.minimum(n - 1 - idx, 5), [f"rpos={k}" for k in range(6)]),
+        (np.minimum(in_sentence, 6), [f"spos={k}" for k in range(7)]),
+        (end_code, ["end=" + m for m in _END_MARKS]),
+        (np.cumsum(is_quote) % 2, ["", "quoted"]),  # a quote mark opens or closes
+        (dq, [*(f"dq={k}" for k in range(7)), ""]),
+        (((in_sentence > 0) & upper).astype(np.intp), ["", "capmid"]),
+        (rep.astype(np.intp), ["", "rep"]),
+    ]
 
 
 def sentence_ids(text: str, toks: Sequence[Segment], offset: int = 0) -> np.ndarray:
@@ -383,9 +392,8 @@ class SpanTagger:
         before, after = ["<s>", *words[:-1]], [*words[1:], "</s>"]
         z += W[[get("pw=" + a + "_" + b, missing) for a, b in zip(before, words, strict=True)]]
         z += W[[get("wn=" + a + "_" + b, missing) for a, b in zip(words, after, strict=True)]]
-        for column in _context_features(toks, words):
-            table = {f: index(f) for f in set(column)}
-            z += W[[table[f] for f in column]]
+        for codes, names in _context_features(texts, words):
+            z += W[np.array([index(name) for name in names])[codes]]
         return z + self.intercept_
 
     def _cache_own(self, keys: Sequence[tuple[str, str]]) -> None:
