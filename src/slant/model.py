@@ -13,7 +13,13 @@ import numpy as np
 from slant.encode import context_features
 from slant.errors import ModelError
 from slant.labels import FRAMES, GENRES, TECHNIQUES
-from slant.predict import LexicalMultiLabelClassifier, MultiLabelClassifier, SingleLabelClassifier
+from slant.predict import (
+    DenseHead,
+    LexicalMultiLabelClassifier,
+    MultiLabelClassifier,
+    SingleLabelClassifier,
+    dense_head_from_state,
+)
 from slant.spans import SpanTagger
 
 FORMAT_VERSION = 2
@@ -35,7 +41,7 @@ class Model:
     name: str
     version: str
     encoder: str
-    techniques: MultiLabelClassifier
+    techniques: DenseHead
     lexical: dict[str, LexicalMultiLabelClassifier]  # ISO language -> lexical technique head
     frames: MultiLabelClassifier
     genre: dict[str, SingleLabelClassifier]  # ISO language or ANY_LANGUAGE -> genre head
@@ -44,6 +50,9 @@ class Model:
     fast_genre: dict[str, LexicalMultiLabelClassifier]
     # a language's own dense technique head, where CV showed it adds to the pooled one
     own_dense: dict[str, MultiLabelClassifier] = field(default_factory=dict)
+    # languages whose lexical head joins the dense head's mean (None: every language that has one);
+    # where CV showed the dense head is better alone, the lexical head serves ``fast`` mode only
+    fused_lexical: frozenset[str] | None = None
     # second stage over fused probabilities in context (None when CV showed it does not help)
     context: MultiLabelClassifier | None = None
     # kind ("techniques", "frames", "fast.techniques", "fast.frames") -> ISO language -> per-label
@@ -64,7 +73,9 @@ class Model:
         head = self.lexical.get(language or "")
         if head is None:
             return dense, ANY_LANGUAGE
-        parts = [dense, head.predict_proba(texts)]
+        parts = [dense]
+        if self.fused_lexical is None or language in self.fused_lexical:
+            parts.append(head.predict_proba(texts))
         if language in self.own_dense:
             parts.append(self.own_dense[str(language)].predict_proba(features))
         probs = fuse(*parts)
@@ -129,6 +140,9 @@ class Model:
             },
             **{k: v for k, v in self.card.items() if k not in {"name", "version", "encoder"}},
         }
+        card.pop("fused_lexical", None)
+        if self.fused_lexical is not None:
+            card["fused_lexical"] = sorted(self.fused_lexical)
         (directory / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
         (directory / "README.md").write_text(card_markdown(card))
         return directory
@@ -173,7 +187,7 @@ class Model:
             name=card["name"],
             version=card["version"],
             encoder=card["encoder"],
-            techniques=MultiLabelClassifier.from_state(TECHNIQUES, part("techniques")),
+            techniques=dense_head_from_state(TECHNIQUES, part("techniques")),
             lexical={
                 lang: LexicalMultiLabelClassifier.from_state(TECHNIQUES, part(f"lexical.{lang}"))
                 for lang in languages
@@ -199,6 +213,7 @@ class Model:
                 else None
             ),
             thresholds={kind: part(f"thresholds.{kind}") for kind in kinds},
+            fused_lexical=(frozenset(card["fused_lexical"]) if "fused_lexical" in card else None),
             card=card,
         )
 

@@ -77,6 +77,93 @@ class MultiLabelClassifier:
         return model
 
 
+class MLPMultiLabelClassifier:
+    """A one-hidden-layer network (ReLU, one sigmoid output per label) over dense features.
+
+    Same contract as ``MultiLabelClassifier``. It sees how the paragraph, its neighbours and the
+    article combine, which a linear head per label cannot; in 5-fold CV it beat the linear head
+    by 5 to 9 points of technique micro-F1 in every language (docs/benchmarks.md). Trained with
+    scikit-learn (Adam, early stopping on a held-out tenth), predicted with numpy.
+    """
+
+    def __init__(
+        self,
+        labels: Sequence[str],
+        hidden: int = 256,
+        alpha: float = 1e-2,
+        max_iter: int = 60,
+        seed: int = 0,
+    ):
+        self.labels = tuple(labels)
+        self.hidden = hidden
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.seed = seed
+
+    def fit(self, X: np.ndarray, Y: np.ndarray) -> MLPMultiLabelClassifier:
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.neural_network import MLPClassifier
+
+        X = np.asarray(X, np.float32)
+        Y = np.asarray(Y, np.int8)
+        if Y.shape != (X.shape[0], len(self.labels)):
+            raise ValueError(f"Y must have shape ({X.shape[0]}, {len(self.labels)}), not {Y.shape}")
+        net = MLPClassifier(
+            hidden_layer_sizes=(self.hidden,),
+            alpha=self.alpha,
+            batch_size=min(128, len(X)),
+            max_iter=self.max_iter,
+            early_stopping=len(X) >= 200,  # a held-out tenth needs enough rows to mean anything
+            random_state=self.seed,
+        )
+        with warnings.catch_warnings():  # max_iter is a budget here, not a failure
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            net.fit(X, Y)
+        self.w1_, self.b1_ = net.coefs_[0].astype(np.float32), net.intercepts_[0].astype(np.float32)
+        self.w2_, self.b2_ = net.coefs_[1].astype(np.float32), net.intercepts_[1].astype(np.float32)
+        self.thresholds_ = np.full(len(self.labels), 0.5, np.float32)
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        hidden = np.maximum(np.asarray(X, np.float32) @ self.w1_ + self.b1_, 0.0)
+        return _sigmoid(hidden @ self.w2_ + self.b2_)
+
+    def predict(self, X: np.ndarray, thresholds: np.ndarray | None = None) -> np.ndarray:
+        cut = self.thresholds_ if thresholds is None else thresholds
+        return (self.predict_proba(X) >= cut).astype(np.int8)
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        return {
+            "w1": self.w1_,
+            "b1": self.b1_,
+            "w2": self.w2_,
+            "b2": self.b2_,
+            "thresholds": self.thresholds_,
+        }
+
+    @classmethod
+    def from_state(
+        cls, labels: Sequence[str], state: dict[str, np.ndarray]
+    ) -> MLPMultiLabelClassifier:
+        model = cls(labels, hidden=state["w1"].shape[1])
+        model.w1_, model.b1_ = state["w1"].astype(np.float32), state["b1"].astype(np.float32)
+        model.w2_, model.b2_ = state["w2"].astype(np.float32), state["b2"].astype(np.float32)
+        model.thresholds_ = state["thresholds"].astype(np.float32)
+        return model
+
+
+DenseHead = MultiLabelClassifier | MLPMultiLabelClassifier
+
+
+def dense_head_from_state(labels: Sequence[str], state: dict[str, np.ndarray]) -> DenseHead:
+    """A saved dense head, linear or MLP (told apart by their arrays)."""
+    if "w1" in state:
+        return MLPMultiLabelClassifier.from_state(labels, state)
+    return MultiLabelClassifier.from_state(labels, state)
+
+
 class SingleLabelClassifier:
     """Multinomial logistic regression with class weights for rare classes (e.g. satire)."""
 

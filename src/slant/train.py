@@ -35,7 +35,9 @@ from slant.errors import InputError
 from slant.labels import FRAMES, GENRES, TECHNIQUES
 from slant.model import ANY_LANGUAGE, Model, fuse
 from slant.predict import (
+    DenseHead,
     LexicalMultiLabelClassifier,
+    MLPMultiLabelClassifier,
     MultiLabelClassifier,
     SingleLabelClassifier,
     tune_thresholds,
@@ -55,8 +57,10 @@ class TrainConfig:
     folds: int = 5
     seed: int = 0
     encoder: str = DEFAULT_ENCODER
-    technique_C: float = 1.0
-    lexical_C: float = 1.0
+    technique_C: float = 1.0  # the linear dense head's, when technique_hidden is 0
+    technique_hidden: int = 256  # hidden units of the MLP dense technique head (0: linear)
+    technique_alpha: float = 1e-2  # its L2 penalty
+    lexical_C: float = 2.0  # CV: better lexical heads (fast mode) in all six languages
     frame_C: float = 1.0
     genre_C: float = 1.0
     span_C: float = 0.5
@@ -322,7 +326,17 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     langs = np.array([corpus.lang_of[uid] for uid, _ in keys])
     log(f"techniques: {len(keys):,} paragraphs, {config.folds}-fold CV")
 
-    def make_techniques() -> MultiLabelClassifier:
+    def make_techniques() -> DenseHead:
+        if config.technique_hidden:
+            return MLPMultiLabelClassifier(
+                TECHNIQUES,
+                hidden=config.technique_hidden,
+                alpha=config.technique_alpha,
+                seed=config.seed,
+            )
+        return make_own_dense()
+
+    def make_own_dense() -> MultiLabelClassifier:  # small per-language data: linear is enough
         return MultiLabelClassifier(TECHNIQUES, C=config.technique_C, seed=config.seed)
 
     def make_lexical() -> LexicalMultiLabelClassifier:
@@ -333,27 +347,34 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     # One lexical head per language: words carry techniques differently in each language, and
     # a pooled vocabulary lets the big languages drown the small ones.
     P_lex = _oof_per_language(text_array, Y, fold, config.folds, langs, make_lexical)
-    # A language's own dense head beside the pooled one, where CV says the three-way mean wins:
-    # pooled training helps the small languages but blurs the big ones' own usage.
-    P_own = _oof_per_language(X, Y, fold, config.folds, langs, make_techniques)
-    P_fused = fuse(P_dense, P_lex)
+    # Per language, CV picks how the heads combine: the pooled dense head alone, averaged with
+    # the language's lexical head, or with its own (linear) dense head as well. Pooled training
+    # helps the small languages; words and a language's own usage help where data allows.
+    P_own = _oof_per_language(X, Y, fold, config.folds, langs, make_own_dense)
+    P_fused = P_dense.copy()
     own_dense: dict[str, MultiLabelClassifier] = {}
+    fused_lexical: set[str] = set()
     for lang in np.unique(langs):
         rows = np.flatnonzero(langs == lang)
-        two = P_fused[rows]
-        three = fuse(P_dense[rows], P_lex[rows], P_own[rows])
-        scores = [
-            f1_score(
+        options = {
+            "dense": P_dense[rows],
+            "dense + lexical": fuse(P_dense[rows], P_lex[rows]),
+            "dense + lexical + own dense": fuse(P_dense[rows], P_lex[rows], P_own[rows]),
+        }
+        scores = {
+            name: f1_score(
                 Y[rows], _nested_predictions(Y[rows], P, fold[rows], config.folds), average="micro"
             )
-            for P in (two, three)
-        ]
-        log(
-            f"  {lang}: pooled dense + lexical {scores[0]:.4f}, with own dense head {scores[1]:.4f}"
-        )
-        if scores[1] > scores[0]:
-            own_dense[ISO_OF[lang]] = make_techniques().fit(X[rows], Y[rows])
-            P_fused[rows] = three
+            for name, P in options.items()
+        }
+        choice = max(scores, key=lambda name: scores[name])
+        listed = ", ".join(f"{name} {f1:.4f}" for name, f1 in scores.items())
+        log(f"  {lang}: {listed} -> {choice}")
+        if "lexical" in choice:
+            fused_lexical.add(ISO_OF[lang])
+        if "own dense" in choice:
+            own_dense[ISO_OF[lang]] = make_own_dense().fit(X[rows], Y[rows])
+        P_fused[rows] = options[choice]
     X_context = _context_matrix(P_fused, keys)
 
     def make_context() -> MultiLabelClassifier:
@@ -405,10 +426,9 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
             oof_probs[uid] = P[rows]
         else:  # article without subtask-3 labels: it was never in a training fold
             iso = ISO_OF[corpus.lang_of[uid]]
-            parts = [
-                techniques.predict_proba(corpus.features[uid]),
-                lexical[iso].predict_proba(corpus.paragraph_texts[uid]),
-            ]
+            parts = [techniques.predict_proba(corpus.features[uid])]
+            if iso in fused_lexical:
+                parts.append(lexical[iso].predict_proba(corpus.paragraph_texts[uid]))
             if iso in own_dense:
                 parts.append(own_dense[iso].predict_proba(corpus.features[uid]))
             oof_probs[uid] = fuse(*parts)
@@ -575,6 +595,7 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
         fast_frames=fast_frames,
         fast_genre=fast_genre,
         own_dense=own_dense,
+        fused_lexical=frozenset(fused_lexical),
         context=context,
         thresholds=thresholds,
         card=card,
