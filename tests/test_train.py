@@ -194,3 +194,54 @@ def test_context_stage_round_trips_and_changes_probabilities(
         loaded.technique_proba(features, lines, "es")[0],
         in_memory.techniques.predict_proba(features),
     )
+
+
+def test_mlp_head_learns_a_nonlinear_rule_and_round_trips(
+    retrained, analyzer: Analyzer, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from slant.predict import MLPMultiLabelClassifier, MultiLabelClassifier, dense_head_from_state
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 8)).astype(np.float32)
+    # label 0: the two first features agree in sign (XOR-like: no linear head can learn it)
+    Y = np.zeros((1000, len(TECHNIQUES)), np.int8)
+    Y[:, 0] = (X[:, 0] * X[:, 1]) > 0
+    Y[:, 1] = X[:, 2] > 0
+    net = MLPMultiLabelClassifier(
+        TECHNIQUES, hidden=32, alpha=1e-4, max_iter=200, early_stopping=False
+    ).fit(X, Y)
+    linear = MultiLabelClassifier(TECHNIQUES).fit(X, Y)
+    test = rng.normal(size=(400, 8)).astype(np.float32)
+    truth = (test[:, 0] * test[:, 1]) > 0
+    proba = net.predict_proba(test)
+    assert proba.shape == (400, len(TECHNIQUES)) and ((proba >= 0) & (proba <= 1)).all()
+    assert ((proba[:, 0] >= 0.5) == truth).mean() > 0.85
+    assert ((linear.predict_proba(test)[:, 0] >= 0.5) == truth).mean() < 0.7
+    restored = dense_head_from_state(TECHNIQUES, net.get_state())
+    assert isinstance(restored, MLPMultiLabelClassifier)
+    np.testing.assert_array_equal(restored.predict_proba(test), proba)
+    assert isinstance(dense_head_from_state(TECHNIQUES, linear.get_state()), MultiLabelClassifier)
+
+    # a model whose dense head is a network saves, loads and predicts the same
+    in_memory, _ = retrained
+    dim = in_memory.techniques.coef_.shape[1]
+    Xf = rng.normal(size=(300, dim)).astype(np.float32)
+    Yf = (rng.random((300, len(TECHNIQUES))) < 0.3).astype(np.int8)
+    with_net = replace(
+        in_memory,
+        techniques=MLPMultiLabelClassifier(TECHNIQUES, hidden=16).fit(Xf, Yf),
+        fused_lexical=frozenset(),
+        own_dense={},
+        context=None,
+    )
+    loaded = Model.load(with_net.save(tmp_path / "with-net"))
+    assert isinstance(loaded.techniques, MLPMultiLabelClassifier)
+    assert loaded.fused_lexical == frozenset()
+    lines = [p.text for p in paragraphs(read_article(sorted(FIXTURE_ARTICLES.glob("*.txt"))[0]))]
+    features = paragraph_features(analyzer.encoder.encode(lines))
+    probs, table = loaded.technique_proba(features, lines, "en")
+    assert table == "en"
+    # English is not in fused_lexical (and has no own dense head): the dense head alone
+    np.testing.assert_array_equal(probs, with_net.techniques.predict_proba(features))

@@ -92,12 +92,16 @@ class MLPMultiLabelClassifier:
         hidden: int = 256,
         alpha: float = 1e-2,
         max_iter: int = 60,
+        early_stopping: bool | None = None,
         seed: int = 0,
     ):
+        """``early_stopping``: stop when a held-out tenth stops improving (None: when there are
+        at least 200 rows; with fewer, at least 500 epochs instead)."""
         self.labels = tuple(labels)
         self.hidden = hidden
         self.alpha = alpha
         self.max_iter = max_iter
+        self.early_stopping = early_stopping
         self.seed = seed
 
     def fit(self, X: np.ndarray, Y: np.ndarray) -> MLPMultiLabelClassifier:
@@ -110,12 +114,16 @@ class MLPMultiLabelClassifier:
         Y = np.asarray(Y, np.int8)
         if Y.shape != (X.shape[0], len(self.labels)):
             raise ValueError(f"Y must have shape ({X.shape[0]}, {len(self.labels)}), not {Y.shape}")
+        # A held-out tenth for early stopping needs enough rows to mean anything; tiny data
+        # (one batch per epoch) gets more epochs instead.
+        early = len(X) >= 200 if self.early_stopping is None else self.early_stopping
+        epochs = self.max_iter if early or self.early_stopping is not None else 500
         net = MLPClassifier(
             hidden_layer_sizes=(self.hidden,),
             alpha=self.alpha,
             batch_size=min(128, len(X)),
-            max_iter=self.max_iter,
-            early_stopping=len(X) >= 200,  # a held-out tenth needs enough rows to mean anything
+            max_iter=max(self.max_iter, epochs),
+            early_stopping=early,
             random_state=self.seed,
         )
         with warnings.catch_warnings():  # max_iter is a budget here, not a failure

@@ -48,6 +48,7 @@ from slant.semeval import ISO_OF, Split, load_split
 from slant.spans import SpanExample, SpanTagger, paragraph_examples
 
 Log = Callable[[str], None]
+MIN_NETWORK_PARAGRAPHS = 2000  # fewer labelled paragraphs: a linear dense technique head
 GenrePredict = Callable[[Any, np.ndarray], list[str]]  # (head, rows) -> labels
 
 
@@ -326,8 +327,12 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     langs = np.array([corpus.lang_of[uid] for uid, _ in keys])
     log(f"techniques: {len(keys):,} paragraphs, {config.folds}-fold CV")
 
+    # The network needs data: on a small corpus (a few articles) the linear head is steadier.
+    use_network = config.technique_hidden > 0 and len(keys) >= MIN_NETWORK_PARAGRAPHS
+    log(f"  dense head: {'MLP' if use_network else 'linear'}")
+
     def make_techniques() -> DenseHead:
-        if config.technique_hidden:
+        if use_network:
             return MLPMultiLabelClassifier(
                 TECHNIQUES,
                 hidden=config.technique_hidden,
