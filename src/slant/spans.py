@@ -367,17 +367,19 @@ class SpanTagger:
             self._self_cache.clear()  # bounded: a long-running service sees endless new words
             self._role_cache.clear()
         own_keys = list(zip(texts, ids, strict=True))
+        # vectors computed now are used directly: another thread may clear the cache meanwhile
         own = [self._self_cache.get(key) for key in own_keys]
         if any(vector is None for vector in own):
-            self._cache_own([k for k, v in zip(own_keys, own, strict=True) if v is None])
-            own = [self._self_cache[key] for key in own_keys]
+            fresh = self._cache_own([k for k, v in zip(own_keys, own, strict=True) if v is None])
+            own = [fresh[k] if v is None else v for k, v in zip(own_keys, own, strict=True)]
         z = np.stack(own)
         # neighbours: rows of ``roles`` are (as previous, as next, as 2nd previous, as 2nd next)
         role_keys = list(zip(words, ids, strict=True))
         around = [self._role_cache.get(key) for key in role_keys]
         if any(vector is None for vector in around):
-            self._cache_roles([k for k, v in zip(role_keys, around, strict=True) if v is None])
-            around = [self._role_cache[key] for key in role_keys]
+            unseen = [k for k, v in zip(role_keys, around, strict=True) if v is None]
+            fresh = self._cache_roles(unseen)
+            around = [fresh[k] if v is None else v for k, v in zip(role_keys, around, strict=True)]
         roles = np.stack(around)
         start, end = self._role("<s>", ""), self._role("</s>", "")
         z[1:] += roles[:-1, 0]
@@ -396,7 +398,7 @@ class SpanTagger:
             z += W[np.array([index(name) for name in names])[codes]]
         return z + self.intercept_
 
-    def _cache_own(self, keys: Sequence[tuple[str, str]]) -> None:
+    def _cache_own(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
         """Cache the summed weights of each token's own features (forms, shape, length, word
         cluster), keyed by (token text, cluster)."""
         vocab, missing = self.vocabulary_, len(self.vocabulary_)
@@ -415,15 +417,15 @@ class SpanTagger:
             rows.extend(vocab.get(f, missing) for f in features)
             if rows[starts[-1]] == missing and _UNKNOWN in vocab:
                 rows.append(vocab[_UNKNOWN])
-        sums = np.add.reduceat(self._weights[rows], starts, axis=0)
-        self._self_cache.update(zip(keys, sums, strict=True))
+        fresh = dict(zip(keys, np.add.reduceat(self._weights[rows], starts, axis=0), strict=True))
+        self._self_cache.update(fresh)
+        return fresh
 
     def _role(self, word: str, cluster: str) -> np.ndarray:
-        if (word, cluster) not in self._role_cache:
-            self._cache_roles([(word, cluster)])
-        return self._role_cache[(word, cluster)]
+        vector = self._role_cache.get((word, cluster))
+        return self._cache_roles([(word, cluster)])[(word, cluster)] if vector is None else vector
 
-    def _cache_roles(self, keys: Sequence[tuple[str, str]]) -> None:
+    def _cache_roles(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
         """Cache the weights a word adds to the token before it, after it, two before and two
         after (a 4 x labels array), keyed by (lower-cased word, cluster)."""
         vocab, missing = self.vocabulary_, len(self.vocabulary_)
@@ -436,8 +438,10 @@ class SpanTagger:
                 rows.append(vocab.get(f"{role}={word}", missing))
                 if cluster and cluster_role:
                     rows.append(vocab.get(f"{cluster_role}={cluster}", missing))
-        sums = np.add.reduceat(self._weights[rows], starts, axis=0)
-        self._role_cache.update(zip(keys, sums.reshape(len(keys), 4, -1), strict=True))
+        sums = np.add.reduceat(self._weights[rows], starts, axis=0).reshape(len(keys), 4, -1)
+        fresh = dict(zip(keys, sums, strict=True))
+        self._role_cache.update(fresh)
+        return fresh
 
     def predict(
         self,
