@@ -183,7 +183,7 @@ class Analyzer:
         else:
             features = article_features(embeddings, probs)[None, :]
             genre_p = model.genre_proba(features, lang)[0]
-            frame_p = model.frames.predict_proba(features)[0]
+            frame_p = model.frame_proba(features, lang)[0]
             frame_on = frame_p >= model.thresholds_for("frames", lang)
         frames = sorted(
             (LabelScore(FRAMES[j], round(float(frame_p[j]), 4)) for j in np.flatnonzero(frame_on)),

@@ -50,6 +50,9 @@ class Model:
     fast_genre: dict[str, LexicalMultiLabelClassifier]
     # a language's own dense technique head, where CV showed it adds to the pooled one
     own_dense: dict[str, MultiLabelClassifier] = field(default_factory=dict)
+    # a language's frame head where CV preferred another to ``frames`` (e.g. one reading the
+    # article's text without its technique profile)
+    frames_by_language: dict[str, MultiLabelClassifier] = field(default_factory=dict)
     # languages whose lexical head joins the dense head's mean (None: every language that has one);
     # where CV showed the dense head is better alone, the lexical head serves ``fast`` mode only
     fused_lexical: frozenset[str] | None = None
@@ -87,6 +90,11 @@ class Model:
         """Lexical-only probabilities (``fast`` mode); ``language`` must have a lexical head."""
         return self.lexical[language].predict_proba(texts)
 
+    def frame_proba(self, features: np.ndarray, language: str | None) -> np.ndarray:
+        """``features``: ``article_features``; a head trained on the text part reads its prefix."""
+        head = self.frames_by_language.get(language or "", self.frames)
+        return head.predict_proba(features[:, : head.coef_.shape[1]])
+
     def genre_proba(self, features: np.ndarray, language: str | None) -> np.ndarray:
         """``features``: ``article_features``. A head trained on the text part alone reads only
         its first columns (``article_text_width``)."""
@@ -116,6 +124,7 @@ class Model:
             **{f"fast_genre.{lang}": head for lang, head in self.fast_genre.items()},
             **{f"lexical.{lang}": head for lang, head in self.lexical.items()},
             **{f"own_dense.{lang}": head for lang, head in self.own_dense.items()},
+            **{f"frames_by_language.{lang}": h for lang, h in self.frames_by_language.items()},
         }
         if self.context is not None:
             heads["context"] = self.context
@@ -206,6 +215,10 @@ class Model:
             own_dense={
                 lang: MultiLabelClassifier.from_state(TECHNIQUES, part(f"own_dense.{lang}"))
                 for lang in keys_of("own_dense")
+            },
+            frames_by_language={
+                lang: MultiLabelClassifier.from_state(FRAMES, part(f"frames_by_language.{lang}"))
+                for lang in keys_of("frames_by_language")
             },
             context=(
                 MultiLabelClassifier.from_state(TECHNIQUES, part("context"))

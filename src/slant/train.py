@@ -517,9 +517,26 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     def make_frames() -> MultiLabelClassifier:
         return MultiLabelClassifier(FRAMES, C=config.frame_C, seed=config.seed)
 
+    # Like genre: per language, CV picks the pooled head that reads the article's text alone or
+    # the one that also reads its technique profile.
     FP = _oof_multilabel(FX, FY, ffold, config.folds, make_frames)
+    FP_full = FP.copy()  # unknown languages get ``frames``: their thresholds are tuned on it
+    FP_text = _oof_multilabel(FX[:, :text_width], FY, ffold, config.folds, make_frames)
     frame_pred = _nested_per_language(FY, FP, ffold, config.folds, flangs)
+    text_pred = _nested_per_language(FY, FP_text, ffold, config.folds, flangs)
     frames = make_frames().fit(FX, FY)
+    frames_text: MultiLabelClassifier | None = None
+    frames_by_language: dict[str, MultiLabelClassifier] = {}
+    for lang in np.unique(flangs):
+        rows = flangs == lang
+        full = f1_score(FY[rows], frame_pred[rows], average="micro", zero_division=0)
+        text = f1_score(FY[rows], text_pred[rows], average="micro", zero_division=0)
+        log(f"  {lang}: frames micro-F1 text {text:.3f}, text+techniques {full:.3f}")
+        if text > full:
+            frames_text = frames_text or make_frames().fit(FX[:, :text_width], FY)
+            frames_by_language[ISO_OF[lang]] = frames_text
+            frame_pred[rows] = text_pred[rows]
+            FP[rows] = FP_text[rows]  # the thresholds below are tuned on what is used
     frame_texts = np.array([corpus.texts[uid] for uid in frame_ids], dtype=object)
     FP_fast = np.zeros(FY.shape, np.float32)
     for k in range(config.folds):
@@ -528,7 +545,7 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
         FP_fast[test] = head.predict_proba(frame_texts[test])
     fast_frame_pred = _nested_per_language(FY, FP_fast, ffold, config.folds, flangs)
     fast_frames = make_fast(FRAMES).fit(frame_texts, FY)
-    thresholds["frames"] = _per_language_thresholds(FY, FP, flangs)
+    thresholds["frames"] = _per_language_thresholds(FY, FP, flangs, fallback=FP_full)
     thresholds["fast.frames"] = _per_language_thresholds(FY, FP_fast, flangs)
     frames.thresholds_ = thresholds["frames"][ANY_LANGUAGE]
 
@@ -595,6 +612,7 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
         techniques=techniques,
         lexical=lexical,
         frames=frames,
+        frames_by_language=frames_by_language,
         genre=genre,
         spans=spans,
         fast_frames=fast_frames,
