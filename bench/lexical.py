@@ -57,22 +57,8 @@ class CharTfidfEncoder(TfidfEncoder):
 
 
 class CharLexical(LexicalMultiLabelClassifier):
-    def fit(self, texts, Y):  # same as the parent, with the character-gram vectoriser
-        from joblib import Parallel, delayed, parallel_config
-
-        from slant.predict import _fit_sparse
-
-        Y = np.asarray(Y)
-        self.vectorizer_ = CharTfidfEncoder(self.max_features, min_df=2)
-        X = self.vectorizer_.fit(texts).transform(texts)
-        with parallel_config(max_nbytes=None):
-            fitted = Parallel(n_jobs=self.n_jobs)(
-                delayed(_fit_sparse)(X, Y[:, j], self.C, self.seed) for j in range(len(self.labels))
-            )
-        self.coef_ = np.stack([w for w, _ in fitted]).astype(np.float16)
-        self._coef32 = None
-        self.intercept_ = np.array([b for _, b in fitted], np.float32)
-        return self
+    def _new_vectorizer(self, n_texts: int) -> TfidfEncoder:
+        return CharTfidfEncoder(self.max_features, min_df=2)
 
 
 def main() -> None:

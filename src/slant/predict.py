@@ -116,13 +116,13 @@ class MLPMultiLabelClassifier:
             raise ValueError(f"Y must have shape ({X.shape[0]}, {len(self.labels)}), not {Y.shape}")
         # A held-out tenth for early stopping needs enough rows to mean anything; tiny data
         # (one batch per epoch) gets more epochs instead.
-        early = len(X) >= 200 if self.early_stopping is None else self.early_stopping
-        epochs = self.max_iter if early or self.early_stopping is not None else 500
+        auto = self.early_stopping is None
+        early = len(X) >= 200 if auto else bool(self.early_stopping)
         net = MLPClassifier(
             hidden_layer_sizes=(self.hidden,),
             alpha=self.alpha,
             batch_size=min(128, len(X)),
-            max_iter=max(self.max_iter, epochs),
+            max_iter=max(self.max_iter, 500) if auto and not early else self.max_iter,
             early_stopping=early,
             random_state=self.seed,
         )
@@ -270,8 +270,7 @@ class LexicalMultiLabelClassifier:
 
     def fit(self, texts: Sequence[str], Y: np.ndarray) -> LexicalMultiLabelClassifier:
         Y = np.asarray(Y)
-        # min_df=2 drops one-off words, except in tiny corpora where it would drop everything
-        self.vectorizer_ = TfidfEncoder(self.max_features, min_df=2 if len(texts) >= 100 else 1)
+        self.vectorizer_ = self._new_vectorizer(len(texts))
         X = self.vectorizer_.fit(texts).transform(texts)
         from joblib import Parallel, delayed, parallel_config
 
@@ -284,6 +283,10 @@ class LexicalMultiLabelClassifier:
         self._coef32 = None
         self.intercept_ = np.array([b for _, b in fitted], np.float32)
         return self
+
+    def _new_vectorizer(self, n_texts: int) -> TfidfEncoder:
+        # min_df=2 drops one-off words, except in tiny corpora where it would drop everything
+        return TfidfEncoder(self.max_features, min_df=2 if n_texts >= 100 else 1)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         X = self.vectorizer_.transform(texts)

@@ -14,9 +14,9 @@ a clause (see ``SpanTagger``). Measured by ``bench/spans.py``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -220,7 +220,7 @@ class SpanTagger:
         self.stop_words_: frozenset[str] = frozenset()
         self.clusters_: WordClusters | None = None
         self._weights: np.ndarray | None = None  # prediction caches (``_linear_scores``)
-        self._self_cache: dict[tuple[str, str], np.ndarray] = {}
+        self._own_cache: dict[tuple[str, str], np.ndarray] = {}
         self._role_cache: dict[tuple[str, str], np.ndarray] = {}
 
     def _matrix(self, feats: Iterable[list[str]]) -> sp.csr_matrix:
@@ -352,7 +352,7 @@ class SpanTagger:
         if self._weights is None:  # plus a zero row: the weight of a feature not in the vocabulary
             coef = np.asarray(self.coef_, np.float32).T
             self._weights = np.vstack([coef, np.zeros((1, coef.shape[1]), np.float32)])
-            self._self_cache.clear()
+            self._own_cache.clear()
             self._role_cache.clear()
         W, vocab, missing = self._weights, self.vocabulary_, len(self.vocabulary_)
         n = len(toks)
@@ -360,27 +360,14 @@ class SpanTagger:
         words = [t.lower() for t in texts]
         ids = [("" if c is None else str(c)) for c in clusters] if clusters else [""] * n
 
-        def index(feature: str) -> int:
-            return vocab.get(feature, missing)
-
-        if len(self._self_cache) > 100_000 or len(self._role_cache) > 100_000:
-            self._self_cache.clear()  # bounded: a long-running service sees endless new words
+        if len(self._own_cache) > 100_000 or len(self._role_cache) > 100_000:
+            self._own_cache.clear()  # bounded: a long-running service sees endless new words
             self._role_cache.clear()
         own_keys = list(zip(texts, ids, strict=True))
-        # vectors computed now are used directly: another thread may clear the cache meanwhile
-        own = [self._self_cache.get(key) for key in own_keys]
-        if any(vector is None for vector in own):
-            fresh = self._cache_own([k for k, v in zip(own_keys, own, strict=True) if v is None])
-            own = [fresh[k] if v is None else v for k, v in zip(own_keys, own, strict=True)]
-        z = np.stack(own)
+        z = np.stack(_cached(self._own_cache, own_keys, self._cache_own))
         # neighbours: rows of ``roles`` are (as previous, as next, as 2nd previous, as 2nd next)
         role_keys = list(zip(words, ids, strict=True))
-        around = [self._role_cache.get(key) for key in role_keys]
-        if any(vector is None for vector in around):
-            unseen = [k for k, v in zip(role_keys, around, strict=True) if v is None]
-            fresh = self._cache_roles(unseen)
-            around = [fresh[k] if v is None else v for k, v in zip(role_keys, around, strict=True)]
-        roles = np.stack(around)
+        roles = np.stack(_cached(self._role_cache, role_keys, self._cache_roles))
         start, end = self._role("<s>", ""), self._role("</s>", "")
         z[1:] += roles[:-1, 0]
         z[0] += start[0]
@@ -395,7 +382,7 @@ class SpanTagger:
         z += W[[get("pw=" + a + "_" + b, missing) for a, b in zip(before, words, strict=True)]]
         z += W[[get("wn=" + a + "_" + b, missing) for a, b in zip(words, after, strict=True)]]
         for codes, names in _context_features(texts, words):
-            z += W[np.array([index(name) for name in names])[codes]]
+            z += W[np.array([vocab.get(name, missing) for name in names])[codes]]
         return z + self.intercept_
 
     def _cache_own(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
@@ -418,12 +405,11 @@ class SpanTagger:
             if rows[starts[-1]] == missing and _UNKNOWN in vocab:
                 rows.append(vocab[_UNKNOWN])
         fresh = dict(zip(keys, np.add.reduceat(self._weights[rows], starts, axis=0), strict=True))
-        self._self_cache.update(fresh)
+        self._own_cache.update(fresh)
         return fresh
 
     def _role(self, word: str, cluster: str) -> np.ndarray:
-        vector = self._role_cache.get((word, cluster))
-        return self._cache_roles([(word, cluster)])[(word, cluster)] if vector is None else vector
+        return _cached(self._role_cache, [(word, cluster)], self._cache_roles)[0]
 
     def _cache_roles(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
         """Cache the weights a word adds to the token before it, after it, two before and two
@@ -551,6 +537,21 @@ class SpanTagger:
             tagger.clusters_ = WordClusters.from_state(state)
             tagger.clusters = len(tagger.clusters_.centroids)
         return tagger
+
+
+def _cached(
+    cache: dict[Any, np.ndarray],
+    keys: Sequence[Any],
+    compute: Callable[[list[Any]], dict[Any, np.ndarray]],
+) -> list[np.ndarray]:
+    """The cached vector of each key; the missing ones computed together by ``compute`` (which
+    caches them) and used as returned: another thread may clear the cache meanwhile."""
+    found = [cache.get(key) for key in keys]
+    if any(vector is None for vector in found):
+        pairs = list(zip(keys, found, strict=True))
+        fresh = compute([key for key, vector in pairs if vector is None])
+        found = [fresh[key] if vector is None else vector for key, vector in pairs]
+    return found
 
 
 def _sentence_runs(

@@ -339,9 +339,9 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
                 alpha=config.technique_alpha,
                 seed=config.seed,
             )
-        return make_own_dense()
+        return make_linear()
 
-    def make_own_dense() -> MultiLabelClassifier:  # small per-language data: linear is enough
+    def make_linear() -> MultiLabelClassifier:  # also the own dense heads: small data per language
         return MultiLabelClassifier(TECHNIQUES, C=config.technique_C, seed=config.seed)
 
     def make_lexical() -> LexicalMultiLabelClassifier:
@@ -355,7 +355,7 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     # Per language, CV picks how the heads combine: the pooled dense head alone, averaged with
     # the language's lexical head, or with its own (linear) dense head as well. Pooled training
     # helps the small languages; words and a language's own usage help where data allows.
-    P_own = _oof_per_language(X, Y, fold, config.folds, langs, make_own_dense)
+    P_own = _oof_per_language(X, Y, fold, config.folds, langs, make_linear)
     P_fused = P_dense.copy()
     own_dense: dict[str, MultiLabelClassifier] = {}
     fused_lexical: set[str] = set()
@@ -378,7 +378,7 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
         if "lexical" in choice:
             fused_lexical.add(ISO_OF[lang])
         if "own dense" in choice:
-            own_dense[ISO_OF[lang]] = make_own_dense().fit(X[rows], Y[rows])
+            own_dense[ISO_OF[lang]] = make_linear().fit(X[rows], Y[rows])
         P_fused[rows] = options[choice]
     X_context = _context_matrix(P_fused, keys)
 

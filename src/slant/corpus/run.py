@@ -40,7 +40,6 @@ class WorkerConfig:
     model: str | None = None
     fast: bool = False
     language: str | None = None
-    threads: int | None = None  # this worker's share of the cores
 
 
 class WorkerDied(SlantError):
@@ -101,7 +100,8 @@ def _load(config: WorkerConfig) -> Any:
     from slant.analyzer import Analyzer
 
     _LOADS += 1
-    return Analyzer(config.model, fast=config.fast, threads=config.threads)
+    # the encoder's BLAS threads come from OMP_NUM_THREADS, set by the driver (THREAD_VARS)
+    return Analyzer(config.model, fast=config.fast)
 
 
 def _to_source(item: Item) -> Any:
@@ -317,7 +317,6 @@ def run_corpus(
         else (str(model) if model else None),
         fast=fast,
         language=language,
-        threads=None if scheduler else threads,  # a remote worker knows its own cores
     )
     results = ResultsDir(out)
     summary = RunSummary(out=str(out), engine=engine)
