@@ -279,6 +279,61 @@ def test_analyze_each_reports_a_failing_article_and_analyses_the_rest(tiny_model
     assert "empty.txt" in str(out[2]) and "empty" in str(out[2])
 
 
+def _mixed_sources() -> list[Source]:
+    texts = [read_article(path) for path in ARTICLE_PATHS] + [GEORGIAN, NONSENSE]
+    sources = [Source(f"article-{i}", texts[i % len(texts)]) for i in range(11)]
+    sources.insert(4, Source("blank.txt", " \n "))
+    return sources
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_workers_give_the_same_results_in_the_same_order(tiny_model: Path, fast: bool) -> None:
+    analyzer = Analyzer(tiny_model, fast=fast)
+    sources = _mixed_sources()
+    alone = list(analyzer.analyze_each(sources, batch_size=3))
+    shared = list(analyzer.analyze_each(iter(sources), batch_size=3, workers=2))
+    assert [type(r) for r in shared] == [type(r) for r in alone]
+    assert [str(r) for r in shared if isinstance(r, InputError)] == [
+        "blank.txt: empty: no text to analyse"
+    ]
+    assert [r.to_dict() for r in shared if isinstance(r, Analysis)] == [
+        r.to_dict() for r in alone if isinstance(r, Analysis)
+    ]
+
+
+def test_an_article_that_kills_its_worker_costs_only_itself(tiny_model: Path) -> None:
+    import os
+
+    class Deadly:
+        """An encoder that takes its process down on one article (a segfault, the OOM killer)."""
+
+        name, dim = "deadly", 512
+
+        def __init__(self, inner) -> None:
+            self.inner = inner
+
+        def encode(self, texts):
+            if any("KILL" in t for t in texts):
+                os._exit(1)
+            return self.inner.encode(texts)
+
+    base = Analyzer(tiny_model)
+    deadly = Analyzer(base.model, encoder=Deadly(base.encoder))
+    sources = _mixed_sources()
+    sources.insert(7, Source("deadly.txt", "Title\n\nKILL the worker."))
+    out = list(deadly.analyze_each(sources, batch_size=3, workers=2))
+    names = [r.source for r in out]
+    assert names == [s.name for s in sources]
+    failed = {r.source: str(r) for r in out if isinstance(r, InputError)}
+    assert set(failed) == {"blank.txt", "deadly.txt"}
+    assert "worker process died" in failed["deadly.txt"]
+
+
+def test_workers_must_be_positive(analyzer: Analyzer) -> None:
+    with pytest.raises(ValueError, match="workers"):
+        list(analyzer.analyze_each([Source("a", "Title\n\nText.")], workers=0))
+
+
 def test_to_dict_is_dataclasses_asdict_plus_the_schema_version(results) -> None:
     import dataclasses
 

@@ -144,6 +144,20 @@ def test_analyze_folder_expands_to_its_articles(tiny_model: Path) -> None:
     assert sources == [str(p) for p in ARTICLES]
 
 
+def test_analyze_in_worker_processes_keeps_order_and_skips_a_bad_file(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    for i in range(20):
+        shutil.copy(ARTICLES[i % len(ARTICLES)], tmp_path / f"article{i:02d}.txt")
+    (tmp_path / "article05.txt").write_text("  \n", encoding="utf-8")
+    args = ("analyze", tmp_path, "--format", "json", "--fast", "--model", tiny_model)
+    alone, shared = invoke(*args, "--workers", "1"), invoke(*args, "--workers", "2")
+    assert alone.exit_code == shared.exit_code == 1
+    assert shared.stdout == alone.stdout
+    assert len(shared.stdout.splitlines()) == 19
+    assert "article05.txt" in shared.stderr and "1 of 20 inputs failed" in shared.stderr
+
+
 def test_analyze_semeval_lines(tiny_model: Path) -> None:
     result = invoke("analyze", *ARTICLES, "--format", "semeval", "--model", tiny_model)
     assert result.exit_code == 0, result.output

@@ -132,3 +132,20 @@ def test_sentences_and_tokens_inside_crlf_paragraphs() -> None:
         "First claim here.",
         "Second claim there.",
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "One. Two! Three?",
+        "Zürich said «no». Köln agreed… Then: ВСЁ. 日本語。二番目。",
+        "emoji 😀 here. Next 🎉 one.\r",
+        "é",
+        "x" * 3000 + ". " + "ü" * 3000 + ".",
+    ],
+)
+def test_sentence_offsets_match_blingfire_own_mapping(text: str) -> None:
+    import blingfire
+
+    expected = [tuple(span) for span in blingfire.text_to_sentences_and_offsets(text)[1]]
+    assert segment._sentence_offsets(text) == expected

@@ -17,6 +17,10 @@ class InputError(SlantError):
         self.problem = problem
         super().__init__(f"{self.source}: {problem}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        # pickle (worker processes) would call InputError(message) and fail
+        return type(self), (self.source, self.problem)
+
 
 class ModelError(SlantError):
     """A model directory that is missing, incomplete or of an incompatible version."""

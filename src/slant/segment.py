@@ -7,10 +7,13 @@ the text and every offset counts it, as the official span files do.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import re
 from dataclasses import dataclass
 
 import blingfire
+import numpy as np
 
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
 
@@ -46,9 +49,44 @@ def sentences(text: str, offset: int = 0) -> list[Segment]:
     """Sentences of one paragraph; offsets are shifted by ``offset``."""
     if not text.strip():
         return []
-    _, spans = blingfire.text_to_sentences_and_offsets(text)
-    out = [Segment(offset + a, offset + b, text[a:b]) for a, b in spans if b > a]
+    out = [Segment(offset + a, offset + b, text[a:b]) for a, b in _sentence_offsets(text) if b > a]
     return out or [Segment(offset, offset + len(text), text)]
+
+
+def _sentence_offsets(text: str) -> list[tuple[int, int]]:
+    """``blingfire.text_to_sentences_and_offsets(text)[1]``, several times faster.
+
+    blingfire's wrapper maps its UTF-8 byte offsets to character offsets in a Python loop over
+    every byte, which cost more than the sentence splitting itself; here numpy does the mapping.
+    """
+    data = text.encode("utf-8")
+    size = len(data)
+    room = 1 << max(8, (size * 2 - 1).bit_length())  # a few sizes: ctypes array types are slow
+    buffer, starts, ends = _buffer_type(room)(), _offsets_type(room)(), _offsets_type(room)()
+    n = blingfire.blingfire.TextToSentencesWithOffsets(
+        ctypes.c_char_p(data), ctypes.c_int(size), ctypes.byref(buffer), ctypes.byref(starts),
+        ctypes.byref(ends), ctypes.c_int(room),
+    )  # fmt: skip
+    if n == -1 or n > room:
+        return []
+    count = buffer.value.count(b"\n") + 1
+    first = np.frombuffer(starts, np.int32, count)
+    last = np.frombuffer(ends, np.int32, count) + 1  # the byte after the sentence
+    if len(data) != len(text):  # not ASCII: byte offset -> character offset
+        lead = (np.frombuffer(data, np.uint8) & 0xC0) != 0x80
+        char_at = np.concatenate([[0], np.cumsum(lead)])  # characters before each byte
+        first, last = char_at[first], char_at[np.minimum(last, size)]
+    return list(zip(first.tolist(), last.tolist(), strict=True))
+
+
+@functools.cache
+def _buffer_type(size: int) -> type[ctypes.Array]:
+    return ctypes.c_char * size
+
+
+@functools.cache
+def _offsets_type(size: int) -> type[ctypes.Array]:
+    return ctypes.c_int32 * size
 
 
 def tokens(text: str, offset: int = 0) -> list[Segment]:
