@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -120,14 +121,27 @@ def token_features(
 
 
 _END_MARKS = ("", *sorted(_ENDS))
+_END_CODE = {m: i for i, m in enumerate(_END_MARKS)}
 
 
-def _context_features(
-    texts: Sequence[str], words: Sequence[str]
-) -> list[tuple[np.ndarray, list[str]]]:
-    """The features of ``token_features`` that depend on a token's place, as (code of each
-    token, feature name of each code; "" for none) per kind, for ``SpanTagger._linear_scores``.
-    Keep the two in step (a test checks they agree)."""
+# The names of the position features of ``token_features``, by kind: code k of a kind is the
+# feature named ``_CONTEXT_NAMES[kind][k]`` ("" for none).
+_CONTEXT_NAMES = [
+    [f"pos={k}" for k in range(6)],
+    [f"rpos={k}" for k in range(6)],
+    [f"spos={k}" for k in range(7)],
+    ["end=" + m for m in _END_MARKS],
+    ["", "quoted"],  # a quote mark opens or closes
+    [*(f"dq={k}" for k in range(7)), ""],
+    ["", "capmid"],
+    ["", "rep"],
+]
+
+
+def _context_codes(texts: Sequence[str], words: Sequence[str]) -> list[np.ndarray]:
+    """The features of ``token_features`` that depend on a token's place, as one code per token
+    for each kind of ``_CONTEXT_NAMES``, for ``SpanTagger._linear_scores``. Keep the two in step
+    (a test checks they agree)."""
     n = len(texts)
     idx = np.arange(n)
     is_end = np.fromiter((t in _ENDS for t in texts), bool, n)
@@ -137,8 +151,7 @@ def _context_features(
     in_sentence = idx - np.concatenate([[-1], last_end[:-1]]) - 1
     # the punctuation that ends each token's sentence: the first end mark at or after it
     next_end = np.minimum.accumulate(np.where(is_end, idx, n)[::-1])[::-1]
-    mark = {m: i for i, m in enumerate(_END_MARKS)}
-    end_code = np.array([mark[texts[j]] if j < n else 0 for j in next_end.tolist()], np.intp)
+    end_code = np.array([_END_CODE[texts[j]] if j < n else 0 for j in next_end.tolist()], np.intp)
     quotes = np.flatnonzero(is_quote)
     if len(quotes):
         dq = np.minimum(np.abs(idx[:, None] - quotes[None, :]).min(axis=1), 6)
@@ -148,14 +161,14 @@ def _context_features(
     counts = Counter(words)
     rep = np.fromiter((len(w) > 3 and counts[w] > 1 for w in words), bool, n)
     return [
-        (np.minimum(idx, 5), [f"pos={k}" for k in range(6)]),
-        (np.minimum(n - 1 - idx, 5), [f"rpos={k}" for k in range(6)]),
-        (np.minimum(in_sentence, 6), [f"spos={k}" for k in range(7)]),
-        (end_code, ["end=" + m for m in _END_MARKS]),
-        (np.cumsum(is_quote) % 2, ["", "quoted"]),  # a quote mark opens or closes
-        (dq, [*(f"dq={k}" for k in range(7)), ""]),
-        (((in_sentence > 0) & upper).astype(np.intp), ["", "capmid"]),
-        (rep.astype(np.intp), ["", "rep"]),
+        np.minimum(idx, 5),
+        np.minimum(n - 1 - idx, 5),
+        np.minimum(in_sentence, 6),
+        end_code,
+        np.cumsum(is_quote) % 2,
+        dq,
+        ((in_sentence > 0) & upper).astype(np.intp),
+        rep.astype(np.intp),
     ]
 
 
@@ -164,6 +177,18 @@ def sentence_ids(text: str, toks: Sequence[Segment], offset: int = 0) -> np.ndar
     ends = [s.end for s in sentences(text, offset)]
     ids = np.searchsorted(np.array(ends), [t.start for t in toks], side="right")
     return np.minimum(ids, len(ends) - 1)
+
+
+@dataclass(frozen=True)
+class TokenKinds:
+    """Per token of a paragraph, for decoding: ``word`` starts with a letter or digit; ``punct``
+    is punctuation other than a quote mark; a span should neither start nor end on a ``stop``
+    token (punctuation, a tiny or very common word). Quotes are kept: they often belong to a
+    slogan."""
+
+    word: np.ndarray
+    punct: np.ndarray
+    stop: np.ndarray
 
 
 class SpanTagger:
@@ -220,8 +245,9 @@ class SpanTagger:
         self.stop_words_: frozenset[str] = frozenset()
         self.clusters_: WordClusters | None = None
         self._weights: np.ndarray | None = None  # prediction caches (``_linear_scores``)
-        self._own_cache: dict[tuple[str, str], np.ndarray] = {}
-        self._role_cache: dict[tuple[str, str], np.ndarray] = {}
+        self._word_cache: dict[tuple[str, str], np.ndarray] = {}
+        self._pair_cache: dict[tuple[str, str], np.ndarray] = {}
+        self._context_rows: list[np.ndarray] = []
 
     def _matrix(self, feats: Iterable[list[str]]) -> sp.csr_matrix:
         indptr, indices = [0], []
@@ -346,87 +372,92 @@ class SpanTagger:
 
         Every feature of a token is a function of one word (itself or a neighbour at a fixed
         distance), of a word pair, or of a small position code; so the weights of each word's
-        features are summed once, cached, and shifted into place, and the rest is gathered from
-        small tables. Building the feature strings dominated analysis time.
+        features and of each word pair's are summed once, cached, and shifted into place, and
+        the rest is gathered from small tables. Building the feature strings dominated analysis
+        time.
         """
         if self._weights is None:  # plus a zero row: the weight of a feature not in the vocabulary
             coef = np.asarray(self.coef_, np.float32).T
             self._weights = np.vstack([coef, np.zeros((1, coef.shape[1]), np.float32)])
-            self._own_cache.clear()
-            self._role_cache.clear()
-        W, vocab, missing = self._weights, self.vocabulary_, len(self.vocabulary_)
-        n = len(toks)
+            missing = len(self.vocabulary_)
+            self._context_rows = [
+                np.array([self.vocabulary_.get(name, missing) for name in names])
+                for names in _CONTEXT_NAMES
+            ]
+            self._word_cache.clear()
+            self._pair_cache.clear()
         texts = [t.text for t in toks]
         words = [t.lower() for t in texts]
-        ids = [("" if c is None else str(c)) for c in clusters] if clusters else [""] * n
+        ids = [("" if c is None else str(c)) for c in clusters] if clusters else [""] * len(toks)
 
-        if len(self._own_cache) > 100_000 or len(self._role_cache) > 100_000:
-            self._own_cache.clear()  # bounded: a long-running service sees endless new words
-            self._role_cache.clear()
-        own_keys = list(zip(texts, ids, strict=True))
-        z = np.stack(_cached(self._own_cache, own_keys, self._cache_own))
-        # neighbours: rows of ``roles`` are (as previous, as next, as 2nd previous, as 2nd next)
-        role_keys = list(zip(words, ids, strict=True))
-        roles = np.stack(_cached(self._role_cache, role_keys, self._cache_roles))
-        start, end = self._role("<s>", ""), self._role("</s>", "")
-        z[1:] += roles[:-1, 0]
-        z[0] += start[0]
-        z[:-1] += roles[1:, 1]
-        z[-1] += end[1]
-        z[2:] += roles[:-2, 2]
-        z[:2] += start[2]
-        z[:-2] += roles[2:, 3]
-        z[-2:] += end[3]
-        get = vocab.get
-        before, after = ["<s>", *words[:-1]], [*words[1:], "</s>"]
-        z += W[[get("pw=" + a + "_" + b, missing) for a, b in zip(before, words, strict=True)]]
-        z += W[[get("wn=" + a + "_" + b, missing) for a, b in zip(words, after, strict=True)]]
-        for codes, names in _context_features(texts, words):
-            z += W[np.array([vocab.get(name, missing) for name in names])[codes]]
+        if len(self._word_cache) > 100_000 or len(self._pair_cache) > 100_000:
+            self._word_cache.clear()  # bounded: a long-running service sees endless new words
+            self._pair_cache.clear()
+        # rows of a word's block: its own features, then its weight on the token before it,
+        # after it, two before and two after
+        blocks = np.stack(
+            _cached(self._word_cache, list(zip(texts, ids, strict=True)), self._cache_words)
+        )
+        start, end = self._word_block("<s>"), self._word_block("</s>")
+        z = blocks[:, 0].copy()
+        z[1:] += blocks[:-1, 1]
+        z[0] += start[1]
+        z[:-1] += blocks[1:, 2]
+        z[-1] += end[2]
+        z[2:] += blocks[:-2, 3]
+        z[:2] += start[3]
+        z[:-2] += blocks[2:, 4]
+        z[-2:] += end[4]
+        # pair i of the padded words is (word i-1, word i): "pw" of token i, "wn" of token i-1
+        padded = ["<s>", *words, "</s>"]
+        pairs = np.stack(_cached(self._pair_cache, list(pairwise(padded)), self._cache_pairs))
+        z += pairs[:-1, 0]
+        z += pairs[1:, 1]
+        for codes, rows in zip(_context_codes(texts, words), self._context_rows, strict=True):
+            z += self._weights[rows[codes]]
         return z + self.intercept_
 
-    def _cache_own(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
-        """Cache the summed weights of each token's own features (forms, shape, length, word
-        cluster), keyed by (token text, cluster)."""
+    def _word_block(self, word: str) -> np.ndarray:
+        return _cached(self._word_cache, [(word, "")], self._cache_words)[0]
+
+    def _cache_words(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
+        """Cache a 5 x labels block per (token text, word cluster): the summed weights of the
+        token's own features (forms, shape, length, cluster), then of the features it gives the
+        token before it, after it, two before and two after."""
         vocab, missing = self.vocabulary_, len(self.vocabulary_)
         keys = list(dict.fromkeys(keys))
         rows: list[int] = []
         starts: list[int] = []
         for text, cluster in keys:
             word = text.lower()
-            features = [
+            own = [
                 "w=" + word, "s3=" + word[-3:], "s4=" + word[-4:], "pre4=" + word[:4],
                 "pre6=" + word[:6], "sh=" + _shape(text), "len=" + str(min(len(word), 12)),
             ]  # fmt: skip
             if cluster:
-                features.append("c=" + cluster)
+                own.append("c=" + cluster)
             starts.append(len(rows))
-            rows.extend(vocab.get(f, missing) for f in features)
+            rows.extend(vocab.get(f, missing) for f in own)
             if rows[starts[-1]] == missing and _UNKNOWN in vocab:
                 rows.append(vocab[_UNKNOWN])
-        fresh = dict(zip(keys, np.add.reduceat(self._weights[rows], starts, axis=0), strict=True))
-        self._own_cache.update(fresh)
-        return fresh
-
-    def _role(self, word: str, cluster: str) -> np.ndarray:
-        return _cached(self._role_cache, [(word, cluster)], self._cache_roles)[0]
-
-    def _cache_roles(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
-        """Cache the weights a word adds to the token before it, after it, two before and two
-        after (a 4 x labels array), keyed by (lower-cased word, cluster)."""
-        vocab, missing = self.vocabulary_, len(self.vocabulary_)
-        keys = list(dict.fromkeys(keys))
-        rows: list[int] = []
-        starts: list[int] = []
-        for word, cluster in keys:
             for role, cluster_role in (("p", "pc"), ("n", "nc"), ("pp", ""), ("nn", "")):
                 starts.append(len(rows))
                 rows.append(vocab.get(f"{role}={word}", missing))
                 if cluster and cluster_role:
                     rows.append(vocab.get(f"{cluster_role}={cluster}", missing))
-        sums = np.add.reduceat(self._weights[rows], starts, axis=0).reshape(len(keys), 4, -1)
+        sums = np.add.reduceat(self._weights[rows], starts, axis=0).reshape(len(keys), 5, -1)
         fresh = dict(zip(keys, sums, strict=True))
-        self._role_cache.update(fresh)
+        self._word_cache.update(fresh)
+        return fresh
+
+    def _cache_pairs(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
+        """Cache the weights of a pair of lower-cased words: as the second word's "pw" feature
+        and as the first word's "wn" feature (a 2 x labels array)."""
+        vocab, missing = self.vocabulary_, len(self.vocabulary_)
+        keys = list(dict.fromkeys(keys))
+        rows = [vocab.get(f"{role}={a}_{b}", missing) for a, b in keys for role in ("pw", "wn")]
+        fresh = dict(zip(keys, self._weights[rows].reshape(len(keys), 2, -1), strict=True))
+        self._pair_cache.update(fresh)
         return fresh
 
     def predict(
@@ -450,13 +481,13 @@ class SpanTagger:
             return out
         by_sentence = any(self.sentence_level_[self.labels.index(t)] for t in techniques)
         sents = sentence_ids(text, toks, offset) if by_sentence else np.zeros(len(toks), int)
-        stop = self._stop(toks)
+        kinds = self._kinds(toks)
         for technique in techniques:
             k = self.labels.index(technique)
             p = scores[:, k]
             out[technique] = [
                 (toks[a].start, toks[b].end, float(p[a : b + 1].mean()))
-                for a, b in self.decode(toks, sents, p, k, threshold, stop)
+                for a, b in self.decode(toks, sents, p, k, threshold, kinds)
             ]
         return out
 
@@ -467,14 +498,14 @@ class SpanTagger:
         p: np.ndarray,
         k: int,
         threshold: float | None = None,
-        stop: np.ndarray | None = None,
+        kinds: TokenKinds | None = None,
     ) -> list[tuple[int, int]]:
         """Token runs (first, last), inclusive, for technique ``k``; never empty."""
         thr = float(self.thresholds_[k]) if threshold is None else threshold
+        kinds = kinds or self._kinds(toks)
         if self.sentence_level_[k]:
-            return _sentence_runs(toks, sents, p, thr)
-        if stop is None:
-            stop = self._stop(toks)
+            return _sentence_runs(kinds, sents, p, thr)
+        stop = kinds.stop
         low = min(thr, float(self.grow_thresholds_[k]))
         on = _grow(p >= thr, p >= low)
         edge = stop | (p < self.edge_thresholds_[k])
@@ -489,21 +520,15 @@ class SpanTagger:
         lo, hi = np.flatnonzero(on)[[0, -1]]
         return [_trim(int(lo), int(hi), stop) or (best, best)]
 
-    def _stop(self, toks: Sequence[Segment]) -> np.ndarray:
-        """Tokens a span should neither start nor end on: punctuation, tiny or very common words.
-
-        Quotes are kept: they often belong to a slogan. Models saved without stop words trim
-        punctuation only.
-        """
-        words = self.stop_words_
-        return np.array(
-            [
-                (not t.text[0].isalnum() and t.text not in _QUOTES)
-                or (bool(words) and (len(t.text) <= 2 or t.text.lower() in words))
-                for t in toks
-            ],
-            bool,
-        )
+    def _kinds(self, toks: Sequence[Segment]) -> TokenKinds:
+        n = len(toks)
+        word = np.fromiter((t.text[0].isalnum() for t in toks), bool, n)
+        punct = ~word & np.fromiter((t.text not in _QUOTES for t in toks), bool, n)
+        if not self.stop_words_:  # models saved without stop words trim punctuation only
+            return TokenKinds(word, punct, punct)
+        common = self.stop_words_
+        small = np.fromiter((len(t.text) <= 2 or t.text.lower() in common for t in toks), bool, n)
+        return TokenKinds(word, punct, punct | small)
 
     def get_state(self) -> dict[str, np.ndarray]:
         vocab = np.array(sorted(self.vocabulary_, key=self.vocabulary_.__getitem__), dtype=object)
@@ -555,22 +580,21 @@ def _cached(
 
 
 def _sentence_runs(
-    toks: Sequence[Segment], sents: np.ndarray, p: np.ndarray, thr: float
+    kinds: TokenKinds, sents: np.ndarray, p: np.ndarray, thr: float
 ) -> list[tuple[int, int]]:
     """Whole sentences: the best by mean word score, and any other whose mean reaches ``thr``."""
-    word = np.array([t.text[0].isalnum() for t in toks], float)
+    word = kinds.word.astype(float)
     n = int(sents.max()) + 1
     total = np.bincount(sents, weights=p * word, minlength=n)
     count = np.bincount(sents, weights=word, minlength=n)
     mean = np.where(count > 0, total / np.maximum(count, 1), -1.0)
-    punct = np.array([not t.text[0].isalnum() and t.text not in _QUOTES for t in toks])
     out = []
     for s in np.flatnonzero(mean >= min(thr, float(mean.max()))):
         idx = np.flatnonzero(sents == s)
-        run = _trim(int(idx[0]), int(idx[-1]), punct)
+        run = _trim(int(idx[0]), int(idx[-1]), kinds.punct)
         if run:
             out.append(run)
-    return out or [(0, len(toks) - 1)]
+    return out or [(0, len(p) - 1)]
 
 
 def _grow(seed: np.ndarray, weak: np.ndarray) -> np.ndarray:
