@@ -118,13 +118,39 @@ def test_analyze_fast_mode_needs_no_encoder(tiny_model: Path) -> None:
                 assert text[span["start"] : span["end"]] == span["text"]
 
 
-def test_fast_mode_falls_back_for_a_language_without_lexical_model(tiny_model: Path) -> None:
+def test_fast_mode_reads_a_language_without_lexical_model_with_the_pooled_one(
+    tiny_model: Path,
+) -> None:
+    def no_encoder(*_: object, **__: object) -> None:
+        raise AssertionError("fast mode must not load the neural encoder")
+
     text = "Un titular\n\nLos cobardes del ayuntamiento venden el agua de todos.\n"
-    result = invoke("analyze", "-", "--format", "json", "--fast", "--model", tiny_model, stdin=text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(slant.analyzer, "load_encoder", no_encoder)
+        result = invoke(
+            "analyze", "-", "--format", "json", "--fast", "--model", tiny_model, stdin=text
+        )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["model"]["mode"] == "default"
-    assert any("fast mode" in w for w in data["warnings"])
+    assert data["model"]["mode"] == "fast"
+    assert any("no lexical model of this language" in w for w in data["warnings"])
+    assert any("zero-shot" in w for w in data["warnings"])
+
+
+def test_fast_mode_finds_nothing_where_it_knows_no_word(tiny_model: Path) -> None:
+    text = "ახალი ამბები\n\nსაქართველოს პარლამენტმა დღეს ახალი კანონი მიიღო.\n"
+    analysis = Analyzer(tiny_model, fast=True).analyze(text)
+    assert analysis.language == "ka" and analysis.model.mode == "fast"
+    assert all(not p.techniques for p in analysis.paragraphs)
+
+
+def test_fast_mode_without_a_zero_shot_head_falls_back_to_the_encoder(tiny_model: Path) -> None:
+    analyzer = Analyzer(tiny_model, fast=True)
+    analyzer.model.zero_shot_lexical = None  # as in models saved before it existed
+    text = "Un titular\n\nLos cobardes del ayuntamiento venden el agua de todos.\n"
+    analysis = analyzer.analyze(text)
+    assert analysis.model.mode == "default"
+    assert any("fast mode has no model for this language" in w for w in analysis.warnings)
 
 
 def test_analyze_json_many_files_one_object_per_line(tiny_model: Path) -> None:

@@ -151,9 +151,11 @@ def test_save_and_load_give_identical_predictions(retrained, analyzer: Analyzer)
                 in_memory.technique_proba(features, lines, lang)[0],
                 loaded.technique_proba(features, lines, lang)[0],
             )
-        np.testing.assert_array_equal(
-            in_memory.fast_technique_proba(lines, "en"), loaded.fast_technique_proba(lines, "en")
-        )
+        for lang in ("en", "es", None):  # es, None: the zero-shot lexical head
+            np.testing.assert_array_equal(
+                in_memory.fast_technique_proba(lines, lang),
+                loaded.fast_technique_proba(lines, lang),
+            )
         for line in lines:
             assert in_memory.spans.predict(line, TECHNIQUES) == loaded.spans.predict(
                 line, TECHNIQUES

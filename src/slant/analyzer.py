@@ -136,7 +136,7 @@ class Analyzer:
                 raise InputError(source.name, "empty: no text to analyse")
             lines.append(paragraphs(source.text))
         langs = [language or detect(source.text) for source in sources]
-        fast = [self.fast and lang in self.model.lexical for lang in langs]
+        fast = [self.fast and self.model.reads_fast(lang) for lang in langs]
         dense = [i for i, f in enumerate(fast) if not f]
         matrices: list[np.ndarray | None] = [None] * len(sources)
         if dense:
@@ -163,9 +163,14 @@ class Analyzer:
             )
         if self.fast and embeddings is not None:
             warnings.append("fast mode has no model for this language: used the default mode")
+        elif embeddings is None and (lang or "") not in model.lexical:
+            warnings.append(
+                "fast mode has no lexical model of this language: techniques come from one "
+                "trained on all the training languages and only words it knows count"
+            )
         texts = [p.text for p in lines]
         if embeddings is None:
-            probs = model.fast_technique_proba(texts, str(lang))
+            probs = model.fast_technique_proba(texts, lang)
             on = probs >= model.thresholds_for("fast.techniques", lang)
         else:
             probs, table = model.technique_proba(paragraph_features(embeddings), texts, lang)
@@ -192,7 +197,7 @@ class Analyzer:
             )
 
         if embeddings is None:
-            genre_p, frame_p = model.fast_article_proba(source.text, str(lang))
+            genre_p, frame_p = model.fast_article_proba(source.text, lang)
             frame_on = frame_p >= model.thresholds_for("fast.frames", lang)
         else:
             features = article_features(embeddings, probs)[None, :]

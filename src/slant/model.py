@@ -56,6 +56,9 @@ class Model:
     # languages whose lexical head joins the dense head's mean (None: every language that has one);
     # where CV showed the dense head is better alone, the lexical head serves ``fast`` mode only
     fused_lexical: frozenset[str] | None = None
+    # ``fast`` mode's head for a language without its own lexical head: one over every training
+    # language (None in models saved without it: such languages then go through the encoder)
+    zero_shot_lexical: LexicalMultiLabelClassifier | None = None
     # second stage over fused probabilities in context (None when CV showed it does not help)
     context: MultiLabelClassifier | None = None
     # kind ("techniques", "frames", "fast.techniques", "fast.frames") -> ISO language -> per-label
@@ -86,9 +89,24 @@ class Model:
             probs = self.context.predict_proba(context_features(probs))
         return probs, str(language)
 
-    def fast_technique_proba(self, texts: Sequence[str], language: str) -> np.ndarray:
-        """Lexical-only probabilities (``fast`` mode); ``language`` must have a lexical head."""
-        return self.lexical[language].predict_proba(texts)
+    def reads_fast(self, language: str | None) -> bool:
+        """Whether ``fast`` mode has a lexical technique head for ``language``."""
+        return (language or "") in self.lexical or self.zero_shot_lexical is not None
+
+    def fast_technique_proba(self, texts: Sequence[str], language: str | None) -> np.ndarray:
+        """Lexical-only probabilities (``fast`` mode; ``reads_fast(language)`` must hold).
+
+        A language without its own head gets the one over every training language; there a
+        paragraph none of whose words that head knows gets no technique (its probabilities would
+        be the same for every such paragraph, a guess from label frequencies).
+        """
+        head = self.lexical.get(language or "")
+        if head is not None:
+            return head.predict_proba(texts)
+        assert self.zero_shot_lexical is not None, "reads_fast() was not checked"
+        probs = self.zero_shot_lexical.predict_proba(texts)
+        probs[self.zero_shot_lexical.known_words(texts) == 0] = 0.0
+        return probs
 
     def frame_proba(self, features: np.ndarray, language: str | None) -> np.ndarray:
         """``features``: ``article_features``; a head trained on the text part reads its prefix."""
@@ -101,9 +119,9 @@ class Model:
         head = self.genre.get(language or ANY_LANGUAGE, self.genre[ANY_LANGUAGE])
         return head.predict_proba(features[:, : head.coef_.shape[1]])
 
-    def fast_article_proba(self, text: str, language: str) -> tuple[np.ndarray, np.ndarray]:
+    def fast_article_proba(self, text: str, language: str | None) -> tuple[np.ndarray, np.ndarray]:
         """Genre and frame probabilities from the article's words alone (``fast`` mode)."""
-        head = self.fast_genre.get(language, self.fast_genre[ANY_LANGUAGE])
+        head = self.fast_genre.get(language or ANY_LANGUAGE, self.fast_genre[ANY_LANGUAGE])
         genre = head.predict_proba([text])[0]
         return genre / genre.sum(), self.fast_frames.predict_proba([text])[0]
 
@@ -123,6 +141,7 @@ class Model:
             **{f"genre.{lang}": head for lang, head in self.genre.items()},
             **{f"fast_genre.{lang}": head for lang, head in self.fast_genre.items()},
             **{f"lexical.{lang}": head for lang, head in self.lexical.items()},
+            **({"zero_shot_lexical": self.zero_shot_lexical} if self.zero_shot_lexical else {}),
             **{f"own_dense.{lang}": head for lang, head in self.own_dense.items()},
             **{f"frames_by_language.{lang}": h for lang, h in self.frames_by_language.items()},
         }
@@ -220,6 +239,11 @@ class Model:
                 lang: MultiLabelClassifier.from_state(FRAMES, part(f"frames_by_language.{lang}"))
                 for lang in keys_of("frames_by_language")
             },
+            zero_shot_lexical=(
+                LexicalMultiLabelClassifier.from_state(TECHNIQUES, part("zero_shot_lexical"))
+                if any(k.startswith("zero_shot_lexical.") for k in arrays)
+                else None
+            ),
             context=(
                 MultiLabelClassifier.from_state(TECHNIQUES, part("context"))
                 if any(k.startswith("context.") for k in arrays)

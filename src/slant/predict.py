@@ -294,6 +294,10 @@ class LexicalMultiLabelClassifier:
             self._coef32 = np.ascontiguousarray(self.coef_.T, dtype=np.float32)
         return _sigmoid(X @ self._coef32 + self.intercept_)
 
+    def known_words(self, texts: Sequence[str]) -> np.ndarray:
+        """How many distinct words (and word pairs) of each text are in the vocabulary."""
+        return self.vectorizer_.transform(texts).getnnz(axis=1)
+
     def get_state(self) -> dict[str, np.ndarray]:
         return {**self.vectorizer_.get_state(), "coef": self.coef_, "intercept": self.intercept_}
 
