@@ -246,7 +246,8 @@ class SpanTagger:
         self.clusters_: WordClusters | None = None
         self._weights: np.ndarray | None = None  # prediction caches (``_linear_scores``)
         self._word_cache: dict[tuple[str, str], np.ndarray] = {}
-        self._pair_cache: dict[tuple[str, str], np.ndarray] = {}
+        self._pair_rows: dict[str, tuple[int, int]] = {}
+        self._no_pair = (0, 0)
         self._context_rows: list[np.ndarray] = []
 
     def _matrix(self, feats: Iterable[list[str]]) -> sp.csr_matrix:
@@ -372,32 +373,22 @@ class SpanTagger:
 
         Every feature of a token is a function of one word (itself or a neighbour at a fixed
         distance), of a word pair, or of a small position code; so the weights of each word's
-        features and of each word pair's are summed once, cached, and shifted into place, and
-        the rest is gathered from small tables. Building the feature strings dominated analysis
-        time.
+        features are summed once, cached, and shifted into place, and the rest is gathered from
+        tables built once per model. Building the feature strings dominated analysis time.
         """
-        if self._weights is None:  # plus a zero row: the weight of a feature not in the vocabulary
-            coef = np.asarray(self.coef_, np.float32).T
-            self._weights = np.vstack([coef, np.zeros((1, coef.shape[1]), np.float32)])
-            missing = len(self.vocabulary_)
-            self._context_rows = [
-                np.array([self.vocabulary_.get(name, missing) for name in names])
-                for names in _CONTEXT_NAMES
-            ]
-            self._word_cache.clear()
-            self._pair_cache.clear()
+        if self._weights is None:
+            self._prepare_scoring()
+        W = self._weights
         texts = [t.text for t in toks]
         words = [t.lower() for t in texts]
         ids = [("" if c is None else str(c)) for c in clusters] if clusters else [""] * len(toks)
 
-        if len(self._word_cache) > 100_000 or len(self._pair_cache) > 100_000:
-            self._word_cache.clear()  # bounded: a long-running service sees endless new words
-            self._pair_cache.clear()
+        if len(self._word_cache) > 100_000:  # bounded: a long run sees endless new words
+            self._word_cache.clear()
         # rows of a word's block: its own features, then its weight on the token before it,
         # after it, two before and two after
-        blocks = np.stack(
-            _cached(self._word_cache, list(zip(texts, ids, strict=True)), self._cache_words)
-        )
+        keys = list(zip(texts, ids, strict=True))
+        blocks = np.stack(_cached(self._word_cache, keys, self._cache_words))
         start, end = self._word_block("<s>"), self._word_block("</s>")
         z = blocks[:, 0].copy()
         z[1:] += blocks[:-1, 1]
@@ -410,12 +401,32 @@ class SpanTagger:
         z[-2:] += end[4]
         # pair i of the padded words is (word i-1, word i): "pw" of token i, "wn" of token i-1
         padded = ["<s>", *words, "</s>"]
-        pairs = np.stack(_cached(self._pair_cache, list(pairwise(padded)), self._cache_pairs))
+        get, neither = self._pair_rows.get, self._no_pair
+        pairs = W[np.array([get(a + "_" + b, neither) for a, b in pairwise(padded)])]
         z += pairs[:-1, 0]
         z += pairs[1:, 1]
         for codes, rows in zip(_context_codes(texts, words), self._context_rows, strict=True):
-            z += self._weights[rows[codes]]
+            z += W[rows[codes]]
         return z + self.intercept_
+
+    def _prepare_scoring(self) -> None:
+        """The tables of ``_linear_scores``: weights by feature (plus a zero row for features
+        not in the vocabulary), the rows of each word pair's features and of each position
+        feature."""
+        coef = np.asarray(self.coef_, np.float32).T
+        self._weights = np.vstack([coef, np.zeros((1, coef.shape[1]), np.float32)])
+        missing = len(self.vocabulary_)
+        pairs: dict[str, list[int]] = {}
+        for feature, row in self.vocabulary_.items():
+            if feature.startswith(("pw=", "wn=")):
+                pairs.setdefault(feature[3:], [missing, missing])[feature[0] == "w"] = row
+        self._pair_rows = {pair: (pw, wn) for pair, (pw, wn) in pairs.items()}
+        self._no_pair = (missing, missing)
+        self._context_rows = [
+            np.array([self.vocabulary_.get(name, missing) for name in names])
+            for names in _CONTEXT_NAMES
+        ]
+        self._word_cache.clear()
 
     def _word_block(self, word: str) -> np.ndarray:
         return _cached(self._word_cache, [(word, "")], self._cache_words)[0]
@@ -448,16 +459,6 @@ class SpanTagger:
         sums = np.add.reduceat(self._weights[rows], starts, axis=0).reshape(len(keys), 5, -1)
         fresh = dict(zip(keys, sums, strict=True))
         self._word_cache.update(fresh)
-        return fresh
-
-    def _cache_pairs(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
-        """Cache the weights of a pair of lower-cased words: as the second word's "pw" feature
-        and as the first word's "wn" feature (a 2 x labels array)."""
-        vocab, missing = self.vocabulary_, len(self.vocabulary_)
-        keys = list(dict.fromkeys(keys))
-        rows = [vocab.get(f"{role}={a}_{b}", missing) for a, b in keys for role in ("pw", "wn")]
-        fresh = dict(zip(keys, self._weights[rows].reshape(len(keys), 2, -1), strict=True))
-        self._pair_cache.update(fresh)
         return fresh
 
     def predict(
