@@ -43,7 +43,7 @@ class CharTfidfEncoder(TfidfEncoder):
     """Word uni+bigrams plus character 3-5-grams inside each word (padded with spaces)."""
 
     @staticmethod
-    def terms(text: str) -> list[str]:
+    def terms(text: str) -> tuple[str, ...]:
         words = TfidfEncoder.terms(text)
         grams = []
         for word in words:
@@ -53,7 +53,7 @@ class CharTfidfEncoder(TfidfEncoder):
             grams.extend(
                 "#" + padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)
             )
-        return words + grams
+        return (*words, *grams)
 
 
 class CharLexical(LexicalMultiLabelClassifier):

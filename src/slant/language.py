@@ -153,6 +153,7 @@ _SHARED = {
     for w in _FUNCTION_WORDS[a] & _FUNCTION_WORDS[b]
 }
 _FUNCTION_WORDS = {lang: words - _SHARED for lang, words in _FUNCTION_WORDS.items()}
+_LANGUAGE_OF = {w: lang for lang, words in _FUNCTION_WORDS.items() for w in words}  # disjoint
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 _GREEK = re.compile(r"[\u0370-\u03FF\u1F00-\u1FFF]")
@@ -179,10 +180,9 @@ def detect(text: str) -> str | None:
     words = [w.lower() for w in _WORD.findall(sample)]
     if not words:
         return None
-    hits = Counter(
-        {lang: sum(w in vocab for w in words) for lang, vocab in _FUNCTION_WORDS.items()}
-    )
-    lang, best = hits.most_common(1)[0]
+    hits = Counter(map(_LANGUAGE_OF.get, words))
+    lang = max(_FUNCTION_WORDS, key=hits.__getitem__)  # ties: the first language listed
+    best = hits[lang]
     # Too few function words: a word list, a headline, or a language we do not know.
     if best < max(2, 0.08 * len(words)):
         return None
