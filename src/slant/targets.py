@@ -30,6 +30,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from slant.segment import paragraphs, sentences
 
@@ -96,8 +97,7 @@ class Mention:
     possessor: bool = False  # followed by "'s": "Trump's supporters"
 
 
-@dataclass(frozen=True)
-class _Tok:
+class _Tok(NamedTuple):  # a tuple: an article has thousands, made in a hot loop
     start: int
     end: int
     text: str
@@ -126,9 +126,9 @@ def _starts_sentence(toks: Sequence[_Tok], i: int) -> bool:
     return i == 0 or toks[i - 1].sentence != toks[i].sentence or toks[i - 1].text in _OPENERS
 
 
-def mentions(text: str) -> list[Mention]:
-    """Names and "the <people>" groups in ``text``, in order."""
-    toks = _tokens(text)
+def mentions(text: str, toks: Sequence[_Tok] | None = None) -> list[Mention]:
+    """Names and "the <people>" groups in ``text``, in order (``toks``: its ``_tokens``)."""
+    toks = _tokens(text) if toks is None else toks
     lower = set(re.findall(r"\b[a-z]\w*", text))
     capitals = {
         _bare(t.text)
@@ -206,7 +206,7 @@ class TargetFinder:
     def __init__(self, text: str):
         self.text = text
         self.toks = _tokens(text)
-        self.mentions = mentions(text)
+        self.mentions = mentions(text, self.toks)
         self._starts = [t.start for t in self.toks]
         # the sentence of each mention, and the mention that holds each token (if any)
         self._sentence = [self.toks[self._token_at(m.end - 1)].sentence for m in self.mentions]
