@@ -274,3 +274,29 @@ def test_a_language_frame_head_reading_the_text_alone_round_trips(
         np.testing.assert_array_equal(
             loaded.frame_proba(X, other), in_memory.frames.predict_proba(X)
         )
+
+
+def test_zero_shot_lexical_probabilities_come_from_heads_that_never_saw_the_language() -> None:
+    from slant.predict import LexicalMultiLabelClassifier
+    from slant.train import _leave_one_language_out
+
+    # Two languages share "shared"; "cowards" (label 0) is only in en, "lâches" only in fr.
+    en = ["cowards shared", "calm shared", "cowards again shared", "calm again shared"] * 5
+    fr = ["lâches shared", "calme shared", "lâches encore shared", "calme encore"] * 5
+    texts = np.array(en + fr, dtype=object)
+    Y = np.zeros((len(texts), 2), int)
+    Y[[i for i, t in enumerate(texts) if "cowards" in t or "lâches" in t], 0] = 1
+    Y[::3, 1] = 1
+    langs = np.array(["en"] * len(en) + ["fr"] * len(fr))
+
+    def make() -> LexicalMultiLabelClassifier:
+        return LexicalMultiLabelClassifier(["a", "b"], n_jobs=1)
+
+    P, scores = _leave_one_language_out(texts, Y, langs, make)
+    assert set(scores) == {"en", "fr"} and all(0 <= s <= 1 for s in scores.values())
+    fr_rows = np.flatnonzero(langs == "fr")
+    # the en-trained head cannot tell "lâches" from "calme": only "shared" is known to it
+    assert np.allclose(P[fr_rows[0]], P[fr_rows[1]])
+    # "calme encore" has no word the en head knows: no technique at all
+    assert (P[fr_rows[3]] == 0).all()
+    assert _leave_one_language_out(texts[:20], Y[:20], langs[:20], make) == (None, {})
