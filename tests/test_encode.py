@@ -83,3 +83,27 @@ def test_encoder_threads_follow_omp_num_threads(monkeypatch: pytest.MonkeyPatch)
     assert default_threads() == min(4, os.cpu_count() or 1)
     monkeypatch.delenv("OMP_NUM_THREADS")
     assert default_threads() == min(4, os.cpu_count() or 1)
+
+
+def test_sentence_peaks_are_the_max_over_a_paragraphs_sentences() -> None:
+    from slant.encode import encode_features, sentence_peaks
+
+    class Letters:
+        """Encodes a text as the counts of a, b, c: easy to check by hand."""
+
+        name, dim = "letters", 3
+
+        def encode(self, texts):
+            return np.array([[t.count(c) for c in "abc"] for t in texts], np.float32)
+
+    encoder = Letters()
+    article = ["aaa bb. c c c c.", "b only here."]
+    embeddings = [encoder.encode(article)]
+    (peaks,) = sentence_peaks(encoder, [article], embeddings)
+    np.testing.assert_array_equal(peaks[0], [3, 2, 4])  # max of (3, 2, 0) and (0, 0, 4)
+    np.testing.assert_array_equal(peaks[1], embeddings[0][1])  # one sentence: its own vector
+    _, (features,) = encode_features(encoder, [article], with_sentence_peaks=True)
+    assert features.shape == (2, 12)
+    np.testing.assert_array_equal(features[:, 9:], peaks)
+    _, (plain,) = encode_features(encoder, [article], with_sentence_peaks=False)
+    np.testing.assert_array_equal(plain, features[:, :9])

@@ -12,7 +12,7 @@ import pytest
 from conftest import FIXTURE_ARTICLES, FIXTURE_CORPUS, read_article, train_fixture_model
 
 from slant import Analyzer
-from slant.encode import paragraph_features
+from slant.encode import encode_features
 from slant.errors import ModelError
 from slant.labels import FRAMES, GENRES, TECHNIQUES
 from slant.model import CARD_FILE, WEIGHTS_FILE, Model
@@ -145,7 +145,7 @@ def test_save_and_load_give_identical_predictions(retrained, analyzer: Analyzer)
     texts.append("Brand new words\n\nZeppelins invade the unsuspecting marmalade factory.\n")
     for text in texts:
         lines = [p.text for p in paragraphs(text)]
-        features = paragraph_features(encoder.encode(lines))
+        features = encode_features(encoder, [lines], in_memory.sentence_peaks)[1][0]
         for lang in ("en", "es", None):
             np.testing.assert_array_equal(
                 in_memory.technique_proba(features, lines, lang)[0],
@@ -186,7 +186,7 @@ def test_context_stage_round_trips_and_changes_probabilities(
     loaded = Model.load(staged.save(tmp_path / "staged"))
     assert loaded.context is not None
     lines = [p.text for p in paragraphs(read_article(sorted(FIXTURE_ARTICLES.glob("*.txt"))[0]))]
-    features = paragraph_features(analyzer.encoder.encode(lines))
+    features = encode_features(analyzer.encoder, [lines], in_memory.sentence_peaks)[1][0]
     with_stage, table = loaded.technique_proba(features, lines, "en")
     assert table == "en"
     np.testing.assert_array_equal(with_stage, staged.technique_proba(features, lines, "en")[0])
@@ -242,7 +242,7 @@ def test_mlp_head_learns_a_nonlinear_rule_and_round_trips(
     assert isinstance(loaded.techniques, MLPMultiLabelClassifier)
     assert loaded.fused_lexical == frozenset()
     lines = [p.text for p in paragraphs(read_article(sorted(FIXTURE_ARTICLES.glob("*.txt"))[0]))]
-    features = paragraph_features(analyzer.encoder.encode(lines))
+    features = encode_features(analyzer.encoder, [lines], in_memory.sentence_peaks)[1][0]
     probs, table = loaded.technique_proba(features, lines, "en")
     assert table == "en"
     # English is not in fused_lexical (and has no own dense head): the dense head alone

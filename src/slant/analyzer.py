@@ -16,9 +16,8 @@ from slant.doc import Analysis, Genre, LabelScore, ModelInfo, Paragraph, Span, T
 from slant.encode import (
     SentenceEncoder,
     article_features,
-    encode_articles,
+    encode_features,
     load_encoder,
-    paragraph_features,
 )
 from slant.errors import InputError
 from slant.evidence import add_evidence
@@ -139,19 +138,27 @@ class Analyzer:
         fast = [self.fast and self.model.reads_fast(lang) for lang in langs]
         dense = [i for i, f in enumerate(fast) if not f]
         matrices: list[np.ndarray | None] = [None] * len(sources)
+        features: list[np.ndarray | None] = [None] * len(sources)
         if dense:
-            encoded = encode_articles(self.encoder, [[p.text for p in lines[i]] for i in dense])
-            for i, matrix in zip(dense, encoded, strict=True):
-                matrices[i] = matrix
+            texts = [[p.text for p in lines[i]] for i in dense]
+            encoded = encode_features(self.encoder, texts, self.model.sentence_peaks)
+            for i, matrix, feature in zip(dense, *encoded, strict=True):
+                matrices[i], features[i] = matrix, feature
         return [
-            self._assemble(source, ls, emb, lang)
-            for source, ls, emb, lang in zip(sources, lines, matrices, langs, strict=True)
+            self._assemble(*args)
+            for args in zip(sources, lines, matrices, features, langs, strict=True)
         ]
 
     def _assemble(
-        self, source: Source, lines: list[Line], embeddings: np.ndarray | None, lang: str | None
+        self,
+        source: Source,
+        lines: list[Line],
+        embeddings: np.ndarray | None,
+        features: np.ndarray | None,
+        lang: str | None,
     ) -> Analysis:
-        """Predict every head for one article; ``embeddings`` is None in fast mode."""
+        """Predict every head for one article; ``embeddings`` (paragraph vectors) and
+        ``features`` (``paragraph_features``) are None in fast mode."""
         model = self.model
         warnings = []
         if lang is None:
@@ -173,7 +180,7 @@ class Analyzer:
             probs = model.fast_technique_proba(texts, lang)
             on = probs >= model.thresholds_for("fast.techniques", lang)
         else:
-            probs, table = model.technique_proba(paragraph_features(embeddings), texts, lang)
+            probs, table = model.technique_proba(features, texts, lang)
             on = probs >= model.thresholds_for("techniques", table)
         paragraphs_out = []
         for line, p, flags in zip(lines, probs, on, strict=True):

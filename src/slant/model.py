@@ -59,6 +59,8 @@ class Model:
     # ``fast`` mode's head for a language without its own lexical head: one over every training
     # language (None in models saved without it: such languages then go through the encoder)
     zero_shot_lexical: LexicalMultiLabelClassifier | None = None
+    # the dense heads read ``paragraph_features`` with sentence peaks (``sentence_peaks``)
+    sentence_peaks: bool = False
     # second stage over fused probabilities in context (None when CV showed it does not help)
     context: MultiLabelClassifier | None = None
     # kind ("techniques", "frames", "fast.techniques", "fast.frames") -> ISO language -> per-label
@@ -168,6 +170,7 @@ class Model:
             },
             **{k: v for k, v in self.card.items() if k not in {"name", "version", "encoder"}},
         }
+        card["sentence_peaks"] = self.sentence_peaks
         card.pop("fused_lexical", None)
         if self.fused_lexical is not None:
             card["fused_lexical"] = sorted(self.fused_lexical)
@@ -251,6 +254,7 @@ class Model:
             ),
             thresholds={kind: part(f"thresholds.{kind}") for kind in kinds},
             fused_lexical=(frozenset(card["fused_lexical"]) if "fused_lexical" in card else None),
+            sentence_peaks=bool(card.get("sentence_peaks", False)),
             card=card,
         )
 
