@@ -147,3 +147,18 @@ def test_fast_token_scores_equal_the_feature_matrix_product(tagger: SpanTagger, 
         np.testing.assert_allclose(
             tagger._linear_scores(toks, clusters), expected, rtol=1e-4, atol=1e-4
         )
+
+
+def test_evidence_is_each_techniques_peak_and_mean_word_probability(tagger: SpanTagger) -> None:
+    texts = ["Those thugs signed the vile plan.", "The plan was signed on Monday.", "  "]
+    evidence = tagger.evidence(texts)
+    n = len(TECHNIQUES)
+    assert evidence.shape == (3, 2 * n) and evidence.dtype == np.float32
+    _, scores = tagger.token_scores(texts[0])
+    np.testing.assert_allclose(evidence[0, :n], scores.max(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(evidence[0, n:], scores.mean(axis=0), rtol=1e-6)
+    loaded, names = TECHNIQUES.index(LOADED), TECHNIQUES.index(NAMES)
+    assert evidence[0, loaded] > evidence[1, loaded] + 0.1  # "vile"
+    assert evidence[0, names] > evidence[1, names] + 0.1  # "thugs"
+    assert not evidence[2].any()  # no words: no evidence
+    assert not SpanTagger(TECHNIQUES).evidence(texts).any()  # unfitted: no evidence

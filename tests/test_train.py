@@ -145,7 +145,9 @@ def test_save_and_load_give_identical_predictions(retrained, analyzer: Analyzer)
     texts.append("Brand new words\n\nZeppelins invade the unsuspecting marmalade factory.\n")
     for text in texts:
         lines = [p.text for p in paragraphs(text)]
-        features = encode_features(encoder, [lines], in_memory.sentence_peaks)[1][0]
+        features = in_memory.technique_features(
+            encode_features(encoder, [lines], in_memory.sentence_peaks)[1][0], lines
+        )
         for lang in ("en", "es", None):
             np.testing.assert_array_equal(
                 in_memory.technique_proba(features, lines, lang)[0],
@@ -186,7 +188,9 @@ def test_context_stage_round_trips_and_changes_probabilities(
     loaded = Model.load(staged.save(tmp_path / "staged"))
     assert loaded.context is not None
     lines = [p.text for p in paragraphs(read_article(sorted(FIXTURE_ARTICLES.glob("*.txt"))[0]))]
-    features = encode_features(analyzer.encoder, [lines], in_memory.sentence_peaks)[1][0]
+    features = in_memory.technique_features(
+        encode_features(analyzer.encoder, [lines], in_memory.sentence_peaks)[1][0], lines
+    )
     with_stage, table = loaded.technique_proba(features, lines, "en")
     assert table == "en"
     np.testing.assert_array_equal(with_stage, staged.technique_proba(features, lines, "en")[0])
@@ -242,7 +246,9 @@ def test_mlp_head_learns_a_nonlinear_rule_and_round_trips(
     assert isinstance(loaded.techniques, MLPMultiLabelClassifier)
     assert loaded.fused_lexical == frozenset()
     lines = [p.text for p in paragraphs(read_article(sorted(FIXTURE_ARTICLES.glob("*.txt"))[0]))]
-    features = encode_features(analyzer.encoder, [lines], in_memory.sentence_peaks)[1][0]
+    features = in_memory.technique_features(
+        encode_features(analyzer.encoder, [lines], in_memory.sentence_peaks)[1][0], lines
+    )
     probs, table = loaded.technique_proba(features, lines, "en")
     assert table == "en"
     # English is not in fused_lexical (and has no own dense head): the dense head alone

@@ -180,7 +180,9 @@ class Analyzer:
             probs = model.fast_technique_proba(texts, lang)
             on = probs >= model.thresholds_for("fast.techniques", lang)
         else:
-            probs, table = model.technique_proba(features, texts, lang)
+            probs, table = model.technique_proba(
+                model.technique_features(features, texts), texts, lang
+            )
             on = probs >= model.thresholds_for("techniques", table)
         paragraphs_out = []
         for line, p, flags in zip(lines, probs, on, strict=True):

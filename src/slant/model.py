@@ -61,6 +61,8 @@ class Model:
     zero_shot_lexical: LexicalMultiLabelClassifier | None = None
     # the dense heads read ``paragraph_features`` with sentence peaks (``sentence_peaks``)
     sentence_peaks: bool = False
+    # ... followed by the span tagger's evidence (``technique_features``)
+    span_evidence: bool = False
     # second stage over fused probabilities in context (None when CV showed it does not help)
     context: MultiLabelClassifier | None = None
     # kind ("techniques", "frames", "fast.techniques", "fast.frames") -> ISO language -> per-label
@@ -72,6 +74,13 @@ class Model:
     def languages(self) -> tuple[str, ...]:
         """Languages with a lexical head (those the model was trained on)."""
         return tuple(sorted(self.lexical))
+
+    def technique_features(self, features: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """What the dense technique heads read: ``paragraph_features`` of the paragraphs
+        ``texts``, followed, in models trained with it, by the span tagger's evidence."""
+        if not self.span_evidence:
+            return features
+        return np.hstack([features, self.spans.evidence(texts)]).astype(np.float32)
 
     def technique_proba(
         self, features: np.ndarray, texts: Sequence[str], language: str | None
@@ -171,6 +180,7 @@ class Model:
             **{k: v for k, v in self.card.items() if k not in {"name", "version", "encoder"}},
         }
         card["sentence_peaks"] = self.sentence_peaks
+        card["span_evidence"] = self.span_evidence
         card.pop("fused_lexical", None)
         if self.fused_lexical is not None:
             card["fused_lexical"] = sorted(self.fused_lexical)
@@ -255,6 +265,7 @@ class Model:
             thresholds={kind: part(f"thresholds.{kind}") for kind in kinds},
             fused_lexical=(frozenset(card["fused_lexical"]) if "fused_lexical" in card else None),
             sentence_peaks=bool(card.get("sentence_peaks", False)),
+            span_evidence=bool(card.get("span_evidence", False)),
             card=card,
         )
 

@@ -461,6 +461,19 @@ class SpanTagger:
         self._word_cache.update(fresh)
         return fresh
 
+    def evidence(self, texts: Sequence[str]) -> np.ndarray:
+        """Per paragraph, each technique's highest and mean word probability (2 x labels
+        columns): where the words of a technique are, the paragraph likely has it. An unfitted
+        tagger gives zeros."""
+        out = np.zeros((len(texts), 2 * len(self.labels)), np.float32)
+        if not hasattr(self, "coef_"):
+            return out
+        for i, text in enumerate(texts):
+            toks, scores = self.token_scores(text)
+            if toks:
+                out[i] = np.concatenate([scores.max(axis=0), scores.mean(axis=0)])
+        return out
+
     def predict(
         self,
         text: str,
