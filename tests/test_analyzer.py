@@ -250,22 +250,29 @@ def test_empty_article_in_a_batch_is_named(analyzer: Analyzer) -> None:
     assert info.value.source == "blank.txt"
 
 
-def test_analyze_each_reports_a_failing_article_and_analyses_the_rest(tiny_model: Path) -> None:
-    class Fragile:
-        """An encoder that breaks on one article, as a bug on odd input would."""
+def _trapped_analyzer(model: Path, marker: str, spring) -> Analyzer:
+    """An analyzer whose encoder calls ``spring()`` on any batch holding ``marker``."""
 
-        name, dim = "fragile", 512
+    class Trapped:
+        name, dim = "trapped", 512
 
         def __init__(self, inner) -> None:
             self.inner = inner
 
         def encode(self, texts):
-            if any("BOOM" in t for t in texts):
-                raise RuntimeError("encoder exploded")
+            if any(marker in t for t in texts):
+                spring()
             return self.inner.encode(texts)
 
-    base = Analyzer(tiny_model)
-    fragile = Analyzer(base.model, encoder=Fragile(base.encoder))
+    base = Analyzer(model)
+    return Analyzer(base.model, encoder=Trapped(base.encoder))
+
+
+def test_analyze_each_reports_a_failing_article_and_analyses_the_rest(tiny_model: Path) -> None:
+    def explode() -> None:
+        raise RuntimeError("encoder exploded")
+
+    fragile = _trapped_analyzer(tiny_model, "BOOM", explode)  # as a bug on odd input would
     sources = [
         Source("a.txt", "Title A\n\nThe council met on Monday."),
         Source("bad.txt", "Title B\n\nBOOM goes the encoder."),
@@ -304,21 +311,8 @@ def test_workers_give_the_same_results_in_the_same_order(tiny_model: Path, fast:
 def test_an_article_that_kills_its_worker_costs_only_itself(tiny_model: Path) -> None:
     import os
 
-    class Deadly:
-        """An encoder that takes its process down on one article (a segfault, the OOM killer)."""
-
-        name, dim = "deadly", 512
-
-        def __init__(self, inner) -> None:
-            self.inner = inner
-
-        def encode(self, texts):
-            if any("KILL" in t for t in texts):
-                os._exit(1)
-            return self.inner.encode(texts)
-
-    base = Analyzer(tiny_model)
-    deadly = Analyzer(base.model, encoder=Deadly(base.encoder))
+    # the process goes down as with a segfault or the out-of-memory killer
+    deadly = _trapped_analyzer(tiny_model, "KILL", lambda: os._exit(1))
     sources = _mixed_sources()
     sources.insert(7, Source("deadly.txt", "Title\n\nKILL the worker."))
     out = list(deadly.analyze_each(sources, batch_size=3, workers=2))

@@ -25,7 +25,19 @@ from slant.ingest import Source
 from slant.labels import CATEGORY_OF, FRAMES, GENRES, TECHNIQUES
 from slant.language import detect
 from slant.model import Model
-from slant.segment import Line, paragraphs
+from slant.segment import Line, Segment, paragraphs
+
+
+def batches(sources: Iterable[Source], size: int) -> Iterator[list[Source]]:
+    """``sources`` in lists of ``size`` (the last one shorter), read lazily."""
+    batch: list[Source] = []
+    for source in sources:
+        batch.append(source)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class Analyzer:
@@ -70,13 +82,7 @@ class Analyzer:
         self, sources: Iterable[Source], *, language: str | None = None, batch_size: int = 16
     ) -> Iterator[Analysis]:
         """Analyse articles in batches (paragraphs of a batch are encoded together)."""
-        batch: list[Source] = []
-        for source in sources:
-            batch.append(source)
-            if len(batch) >= batch_size:
-                yield from self._analyze_batch(batch, language)
-                batch = []
-        if batch:
+        for batch in batches(sources, batch_size):
             yield from self._analyze_batch(batch, language)
 
     def analyze_each(
@@ -101,13 +107,7 @@ class Analyzer:
 
             yield from analyze_in_workers(self, sources, language, batch_size, workers)
             return
-        batch: list[Source] = []
-        for source in sources:
-            batch.append(source)
-            if len(batch) >= batch_size:
-                yield from self._each_in_batch(batch, language)
-                batch = []
-        if batch:
+        for batch in batches(sources, batch_size):
             yield from self._each_in_batch(batch, language)
 
     def _each_in_batch(
@@ -176,19 +176,25 @@ class Analyzer:
                 "trained on all the training languages and only words it knows count"
             )
         texts = [p.text for p in lines]
+        # the span tagger's word scores: technique evidence first, then the spans themselves
+        scored: list[tuple[list[Segment], np.ndarray] | None] = [None] * len(lines)
         if embeddings is None:
             probs = model.fast_technique_proba(texts, lang)
             on = probs >= model.thresholds_for("fast.techniques", lang)
         else:
+            token_scores = None
+            if model.span_evidence:
+                scored = [model.spans.token_scores(line.text, line.start) for line in lines]
+                token_scores = [scores for _, scores in scored]
             probs, table = model.technique_proba(
-                model.technique_features(features, texts), texts, lang
+                model.technique_features(features, texts, token_scores), texts, lang
             )
             on = probs >= model.thresholds_for("techniques", table)
         paragraphs_out = []
-        for line, p, flags in zip(lines, probs, on, strict=True):
+        for line, p, flags, ready in zip(lines, probs, on, scored, strict=True):
             found = [TECHNIQUES[j] for j in np.flatnonzero(flags)]
             # no encoder for unseen words: embedding them one by one made analysis ~3x slower
-            spans = model.spans.predict(line.text, found, offset=line.start)
+            spans = model.spans.predict(line.text, found, offset=line.start, scored=ready)
             techniques = [
                 Technique(
                     label=name,

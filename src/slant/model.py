@@ -75,12 +75,19 @@ class Model:
         """Languages with a lexical head (those the model was trained on)."""
         return tuple(sorted(self.lexical))
 
-    def technique_features(self, features: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+    def technique_features(
+        self,
+        features: np.ndarray,
+        texts: Sequence[str],
+        token_scores: Sequence[np.ndarray] | None = None,
+    ) -> np.ndarray:
         """What the dense technique heads read: ``paragraph_features`` of the paragraphs
-        ``texts``, followed, in models trained with it, by the span tagger's evidence."""
+        ``texts``, followed, in models trained with it, by the span tagger's evidence (from
+        the paragraphs' ``token_scores`` when already computed)."""
         if not self.span_evidence:
             return features
-        return np.hstack([features, self.spans.evidence(texts)]).astype(np.float32)
+        evidence = self.spans.evidence(texts, token_scores)
+        return np.hstack([features, evidence]).astype(np.float32)
 
     def technique_proba(
         self, features: np.ndarray, texts: Sequence[str], language: str | None
@@ -115,9 +122,7 @@ class Model:
         if head is not None:
             return head.predict_proba(texts)
         assert self.zero_shot_lexical is not None, "reads_fast() was not checked"
-        probs = self.zero_shot_lexical.predict_proba(texts)
-        probs[self.zero_shot_lexical.known_words(texts) == 0] = 0.0
-        return probs
+        return self.zero_shot_lexical.predict_proba(texts, unknown_as_zero=True)
 
     def frame_proba(self, features: np.ndarray, language: str | None) -> np.ndarray:
         """``features``: ``article_features``; a head trained on the text part reads its prefix."""

@@ -288,15 +288,16 @@ class LexicalMultiLabelClassifier:
         # min_df=2 drops one-off words, except in tiny corpora where it would drop everything
         return TfidfEncoder(self.max_features, min_df=2 if n_texts >= 100 else 1)
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], unknown_as_zero: bool = False) -> np.ndarray:
+        """``unknown_as_zero``: a text with no word (or word pair) in the vocabulary gets 0 for
+        every label instead of the same guess from label frequencies as every such text."""
         X = self.vectorizer_.transform(texts)
         if getattr(self, "_coef32", None) is None:  # stored as float16; convert once, not per call
             self._coef32 = np.ascontiguousarray(self.coef_.T, dtype=np.float32)
-        return _sigmoid(X @ self._coef32 + self.intercept_)
-
-    def known_words(self, texts: Sequence[str]) -> np.ndarray:
-        """How many distinct words (and word pairs) of each text are in the vocabulary."""
-        return self.vectorizer_.transform(texts).getnnz(axis=1)
+        probs = _sigmoid(X @ self._coef32 + self.intercept_)
+        if unknown_as_zero:
+            probs[X.getnnz(axis=1) == 0] = 0.0
+        return probs
 
     def get_state(self) -> dict[str, np.ndarray]:
         return {**self.vectorizer_.get_state(), "coef": self.coef_, "intercept": self.intercept_}

@@ -461,17 +461,20 @@ class SpanTagger:
         self._word_cache.update(fresh)
         return fresh
 
-    def evidence(self, texts: Sequence[str]) -> np.ndarray:
+    def evidence(
+        self, texts: Sequence[str], scores: Sequence[np.ndarray] | None = None
+    ) -> np.ndarray:
         """Per paragraph, each technique's highest and mean word probability (2 x labels
-        columns): where the words of a technique are, the paragraph likely has it. An unfitted
-        tagger gives zeros."""
+        columns): where the words of a technique are, the paragraph likely has it. ``scores``:
+        the paragraphs' ``token_scores``, when already computed. An unfitted tagger gives zeros."""
         out = np.zeros((len(texts), 2 * len(self.labels)), np.float32)
         if not hasattr(self, "coef_"):
             return out
-        for i, text in enumerate(texts):
-            toks, scores = self.token_scores(text)
-            if toks:
-                out[i] = np.concatenate([scores.max(axis=0), scores.mean(axis=0)])
+        if scores is None:
+            scores = [self.token_scores(text)[1] for text in texts]
+        for i, paragraph in enumerate(scores):
+            if len(paragraph):
+                out[i] = np.concatenate([paragraph.max(axis=0), paragraph.mean(axis=0)])
         return out
 
     def predict(
@@ -481,16 +484,18 @@ class SpanTagger:
         offset: int = 0,
         threshold: float | None = None,
         encoder: SentenceEncoder | None = None,
+        scored: tuple[list[Segment], np.ndarray] | None = None,
     ) -> dict[str, list[tuple[int, int, float]]]:
         """Character spans (start, end, score) for each technique said to be in the paragraph.
 
         Every technique gets at least one span. ``threshold`` overrides the fitted per-technique
-        thresholds (token or sentence, whichever the technique uses).
+        thresholds (token or sentence, whichever the technique uses). ``scored``: the
+        paragraph's ``token_scores(text, offset)``, when already computed.
         """
         out: dict[str, list[tuple[int, int, float]]] = {}
         if not techniques:
             return out
-        toks, scores = self.token_scores(text, offset, encoder)
+        toks, scores = scored if scored is not None else self.token_scores(text, offset, encoder)
         if not toks:
             return out
         by_sentence = any(self.sentence_level_[self.labels.index(t)] for t in techniques)

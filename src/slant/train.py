@@ -206,8 +206,7 @@ def _leave_one_language_out(
     for lang in np.unique(langs):
         held = langs == lang
         head = make().fit(texts[~held], Y[~held])
-        P[held] = head.predict_proba(texts[held])
-        P[np.flatnonzero(held)[head.known_words(texts[held]) == 0]] = 0.0  # as Model does
+        P[held] = head.predict_proba(texts[held], unknown_as_zero=True)  # as Model does
     scores = {}
     for lang in np.unique(langs):
         held = langs == lang

@@ -17,12 +17,12 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from slant.analyzer import Analyzer, batches
 from slant.encode import default_threads
 from slant.errors import InputError
 from slant.ingest import Source
 
 if TYPE_CHECKING:
-    from slant.analyzer import Analyzer
     from slant.doc import Analysis
 
 IN_FLIGHT_PER_WORKER = 3
@@ -41,17 +41,6 @@ def _start_worker(analyzer: Analyzer, threads: int) -> None:
 def _analyze_batch(batch: list[Source], language: str | None) -> list[Analysis | InputError]:
     assert _analyzer is not None
     return list(_analyzer._each_in_batch(batch, language))
-
-
-def _batches(sources: Iterable[Source], size: int) -> Iterator[list[Source]]:
-    batch: list[Source] = []
-    for source in sources:
-        batch.append(source)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def analyze_in_workers(
@@ -75,7 +64,7 @@ def analyze_in_workers(
 
     pool = new_pool()
     in_flight: deque[tuple[list[Source], cf.Future]] = deque()
-    stream = _batches(sources, batch_size)
+    stream = batches(sources, batch_size)
     try:
         while True:
             while len(in_flight) < workers * IN_FLIGHT_PER_WORKER:
