@@ -19,7 +19,7 @@ from slant import Analyzer
 from slant.serve import Settings, create_app
 
 OP_ED = (REPO_ROOT / "examples" / "op-ed.txt").read_text(encoding="utf-8")
-KNOWN_TECHNIQUE = "Name_Calling-Labeling"  # the tiny model finds it in every op-ed paragraph
+KNOWN_TECHNIQUE = "Loaded_Language"  # the tiny model finds it in every op-ed paragraph
 
 
 def sqlite_url(path: Path) -> str:

@@ -96,7 +96,7 @@ def test_paste_analyse_highlight_filter(page: Page, server: str) -> None:
     expect(marks.first).to_be_visible()
     assert marks.count() > 0
     expect(page.locator(".slant-summary")).to_contain_text("Genre")
-    expect(page.locator(".slant-legend")).to_contain_text("Name Calling")
+    expect(page.locator(".slant-legend")).to_contain_text(KNOWN_TECHNIQUE.replace("_", " "))
 
     # hover and keyboard focus show the technique, its confidence and its definition
     page.mouse.move(0, 0)  # keep the pointer off the text: this checks the keyboard path

@@ -59,7 +59,7 @@ def test_training_with_the_same_seed_is_deterministic(tiny_model: Path, retraine
 
 def test_model_card_records_how_the_model_was_made(tiny_model: Path) -> None:
     card = _card(tiny_model)
-    assert card["format_version"] == 2
+    assert card["format_version"] == 3
     assert card["labels"] == {
         "genres": list(GENRES),
         "frames": list(FRAMES),
@@ -89,8 +89,9 @@ def test_model_card_cv_and_thresholds(tiny_model: Path) -> None:
     assert set(card["cv"]) == set(card["cv_fast"]) == {"en"}
     assert set(card["cv"]["en"]) >= CV_KEYS
     assert set(card["cv_fast"]["en"]) >= CV_KEYS
-    heads = {"dense", "own dense", "lexical", "fused", "context"}
+    heads = {"dense", "lexical", "fused", "context"}
     assert set(card["cv_technique_heads"]["en"]) == heads
+    assert card["lexical_weight"] in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
     assert all(0.0 <= v <= 1.0 for v in card["cv"]["en"].values())
     weights = _weights(tiny_model)
     for kind, labels in (
@@ -238,21 +239,24 @@ def test_mlp_head_learns_a_nonlinear_rule_and_round_trips(
     with_net = replace(
         in_memory,
         techniques=MLPMultiLabelClassifier(TECHNIQUES, hidden=16).fit(Xf, Yf),
-        fused_lexical=frozenset(),
-        own_dense={},
+        lexical_weight=0.0,
         context=None,
     )
     loaded = Model.load(with_net.save(tmp_path / "with-net"))
     assert isinstance(loaded.techniques, MLPMultiLabelClassifier)
-    assert loaded.fused_lexical == frozenset()
+    assert loaded.lexical_weight == 0.0
     lines = [p.text for p in paragraphs(read_article(sorted(FIXTURE_ARTICLES.glob("*.txt"))[0]))]
     features = in_memory.technique_features(
         encode_features(analyzer.encoder, [lines], in_memory.sentence_peaks)[1][0], lines
     )
     probs, table = loaded.technique_proba(features, lines, "en")
     assert table == "en"
-    # English is not in fused_lexical (and has no own dense head): the dense head alone
+    # no lexical weight: the dense head alone
     np.testing.assert_array_equal(probs, with_net.techniques.predict_proba(features))
+    # with one, the lexical head's share of the mix
+    mixed, _ = replace(loaded, lexical_weight=0.3).technique_proba(features, lines, "en")
+    lexical = loaded.lexical["en"].predict_proba(lines)
+    np.testing.assert_allclose(mixed, 0.7 * probs + 0.3 * lexical, rtol=1e-5, atol=1e-6)
 
 
 def test_a_language_frame_head_reading_the_text_alone_round_trips(

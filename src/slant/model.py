@@ -22,7 +22,7 @@ from slant.predict import (
 )
 from slant.spans import SpanTagger
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 DEFAULT_MODEL_DIR = Path(__file__).parent / "model"
 CARD_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
@@ -33,9 +33,10 @@ ANY_LANGUAGE = "any"  # thresholds used for languages the model was not tuned on
 class Model:
     """Every head of a trained model.
 
-    Paragraph techniques come from a multilingual dense head (sentence embeddings) averaged with
-    a lexical head of the article's language; a language without a lexical head (zero-shot) gets
-    the dense head alone. ``fast`` mode skips the neural encoder: lexical heads only.
+    Paragraph techniques come from a multilingual dense head (sentence embeddings) mixed with a
+    lexical head of the article's language (``lexical_weight``); a language without a lexical
+    head (zero-shot) gets the dense head alone. ``fast`` mode skips the neural encoder:
+    lexical heads only.
     """
 
     name: str
@@ -48,14 +49,12 @@ class Model:
     spans: SpanTagger
     fast_frames: LexicalMultiLabelClassifier
     fast_genre: dict[str, LexicalMultiLabelClassifier]
-    # a language's own dense technique head, where CV showed it adds to the pooled one
-    own_dense: dict[str, MultiLabelClassifier] = field(default_factory=dict)
     # a language's frame head where CV preferred another to ``frames`` (e.g. one reading the
     # article's text without its technique profile)
     frames_by_language: dict[str, MultiLabelClassifier] = field(default_factory=dict)
-    # languages whose lexical head joins the dense head's mean (None: every language that has one);
-    # where CV showed the dense head is better alone, the lexical head serves ``fast`` mode only
-    fused_lexical: frozenset[str] | None = None
+    # the lexical head's share of a language's technique probabilities, the dense head's being
+    # the rest (chosen by CV; 0: the lexical heads serve ``fast`` mode only)
+    lexical_weight: float = 0.5
     # ``fast`` mode's head for a language without its own lexical head: one over every training
     # language (None in models saved without it: such languages then go through the encoder)
     zero_shot_lexical: LexicalMultiLabelClassifier | None = None
@@ -97,12 +96,9 @@ class Model:
         head = self.lexical.get(language or "")
         if head is None:
             return dense, ANY_LANGUAGE
-        parts = [dense]
-        if self.fused_lexical is None or language in self.fused_lexical:
-            parts.append(head.predict_proba(texts))
-        if language in self.own_dense:
-            parts.append(self.own_dense[str(language)].predict_proba(features))
-        probs = fuse(*parts)
+        probs = dense
+        if self.lexical_weight > 0:
+            probs = fuse(dense, head.predict_proba(texts), self.lexical_weight)
         if self.context is not None:
             probs = self.context.predict_proba(context_features(probs))
         return probs, str(language)
@@ -158,7 +154,6 @@ class Model:
             **{f"fast_genre.{lang}": head for lang, head in self.fast_genre.items()},
             **{f"lexical.{lang}": head for lang, head in self.lexical.items()},
             **({"zero_shot_lexical": self.zero_shot_lexical} if self.zero_shot_lexical else {}),
-            **{f"own_dense.{lang}": head for lang, head in self.own_dense.items()},
             **{f"frames_by_language.{lang}": h for lang, h in self.frames_by_language.items()},
         }
         if self.context is not None:
@@ -186,9 +181,7 @@ class Model:
         }
         card["sentence_peaks"] = self.sentence_peaks
         card["span_evidence"] = self.span_evidence
-        card.pop("fused_lexical", None)
-        if self.fused_lexical is not None:
-            card["fused_lexical"] = sorted(self.fused_lexical)
+        card["lexical_weight"] = self.lexical_weight
         (directory / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
         (directory / "README.md").write_text(card_markdown(card))
         return directory
@@ -249,10 +242,6 @@ class Model:
                 lang: LexicalMultiLabelClassifier.from_state(GENRES, part(f"fast_genre.{lang}"))
                 for lang in keys_of("fast_genre")
             },
-            own_dense={
-                lang: MultiLabelClassifier.from_state(TECHNIQUES, part(f"own_dense.{lang}"))
-                for lang in keys_of("own_dense")
-            },
             frames_by_language={
                 lang: MultiLabelClassifier.from_state(FRAMES, part(f"frames_by_language.{lang}"))
                 for lang in keys_of("frames_by_language")
@@ -268,16 +257,16 @@ class Model:
                 else None
             ),
             thresholds={kind: part(f"thresholds.{kind}") for kind in kinds},
-            fused_lexical=(frozenset(card["fused_lexical"]) if "fused_lexical" in card else None),
+            lexical_weight=float(card["lexical_weight"]),
             sentence_peaks=bool(card.get("sentence_peaks", False)),
             span_evidence=bool(card.get("span_evidence", False)),
             card=card,
         )
 
 
-def fuse(*probabilities: np.ndarray) -> np.ndarray:
-    """The mean of the heads' probabilities."""
-    return sum(probabilities) / len(probabilities)
+def fuse(dense: np.ndarray, lexical: np.ndarray, lexical_weight: float) -> np.ndarray:
+    """The dense and lexical heads' probabilities mixed, ``lexical_weight`` the lexical share."""
+    return (1.0 - lexical_weight) * dense + lexical_weight * lexical
 
 
 def card_markdown(card: dict[str, Any]) -> str:

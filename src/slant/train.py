@@ -38,6 +38,7 @@ from slant.predict import (
     LexicalMultiLabelClassifier,
     MLPMultiLabelClassifier,
     MultiLabelClassifier,
+    Objective,
     SingleLabelClassifier,
     tune_thresholds,
 )
@@ -48,6 +49,7 @@ from slant.spans import SpanExample, SpanTagger, paragraph_examples
 
 Log = Callable[[str], None]
 MIN_NETWORK_PARAGRAPHS = 2000  # fewer labelled paragraphs: a linear dense technique head
+LEXICAL_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)  # the lexical head's shares CV chooses from
 GenrePredict = Callable[[Any, np.ndarray], list[str]]  # (head, rows) -> labels
 
 
@@ -60,6 +62,8 @@ class TrainConfig:
     technique_C: float = 1.0  # the linear dense head's, when technique_hidden is 0
     technique_hidden: int = 256  # hidden units of the MLP dense technique head (0: linear)
     technique_alpha: float = 1e-2  # its L2 penalty
+    # networks averaged in it (nested CV: three beat each alone, docs/benchmarks.md)
+    technique_networks: int = 3
     lexical_C: float = 2.0  # CV: better lexical heads (fast mode) in all six languages
     frame_C: float = 1.0
     genre_C: float = 1.0
@@ -163,12 +167,14 @@ def _oof_per_language(
     return P
 
 
-def _nested_predictions(Y: np.ndarray, P: np.ndarray, fold: np.ndarray, folds: int) -> np.ndarray:
+def _nested_predictions(
+    Y: np.ndarray, P: np.ndarray, fold: np.ndarray, folds: int, objective: Objective = "micro"
+) -> np.ndarray:
     """Binary predictions where fold k's thresholds are tuned on the other folds only."""
     out = np.zeros(Y.shape, np.int8)
     for k in range(folds):
         test = fold == k
-        out[test] = P[test] >= tune_thresholds(Y[~test], P[~test])
+        out[test] = P[test] >= tune_thresholds(Y[~test], P[~test], objective=objective)
     return out
 
 
@@ -183,13 +189,32 @@ def _per_language_thresholds(
 
 
 def _nested_per_language(
-    Y: np.ndarray, P: np.ndarray, fold: np.ndarray, folds: int, langs: np.ndarray
+    Y: np.ndarray,
+    P: np.ndarray,
+    fold: np.ndarray,
+    folds: int,
+    langs: np.ndarray,
+    objective: Objective = "micro",
 ) -> np.ndarray:
     out = np.zeros(Y.shape, np.int8)
     for lang in np.unique(langs):
         rows = langs == lang
-        out[rows] = _nested_predictions(Y[rows], P[rows], fold[rows], folds)
+        out[rows] = _nested_predictions(Y[rows], P[rows], fold[rows], folds, objective)
     return out
+
+
+def _mean_language_f1(
+    Y: np.ndarray,
+    P: np.ndarray,
+    fold: np.ndarray,
+    folds: int,
+    langs: np.ndarray,
+    objective: Objective = "micro",
+) -> float:
+    """The mean over languages of each one's nested-CV micro-F1 (the goals are per language)."""
+    pred = _nested_per_language(Y, P, fold, folds, langs, objective)
+    scores = [f1_score(Y[langs == g], pred[langs == g], average="micro") for g in np.unique(langs)]
+    return float(np.mean(scores))
 
 
 def _leave_one_language_out(
@@ -323,12 +348,13 @@ def _span_examples(
     ]
 
 
-def _span_evidence(
+def add_span_evidence(
     corpus: Corpus, fold_of: dict[str, int], config: TrainConfig, log: Log
-) -> dict[str, np.ndarray]:
-    """Each article's ``SpanTagger.evidence``, from a tagger fitted on the other folds' spans
-    (the technique heads must learn from evidence as good as they will get on new text)."""
-    out: dict[str, np.ndarray] = {}
+) -> None:
+    """Append each article's ``SpanTagger.evidence`` to its paragraph features, from a tagger
+    fitted on the other folds' spans (the technique heads must learn from evidence as good as
+    they will get on new text)."""
+    evidence: dict[str, np.ndarray] = {}
     for k in range(config.folds):
         held = {uid for uid in corpus.article_ids if fold_of[uid] == k}
         examples = _span_examples(corpus, leave_out=held)
@@ -336,9 +362,11 @@ def _span_evidence(
         if any(example.spans for example in examples):
             tagger.fit(examples)
         for uid in held:
-            out[uid] = tagger.evidence(corpus.paragraph_texts[uid])
+            evidence[uid] = tagger.evidence(corpus.paragraph_texts[uid])
         log(f"  span evidence, fold {k}: tagger fitted on {len(examples):,} paragraphs")
-    return out
+    corpus.features = {
+        uid: np.hstack([f, evidence[uid]]).astype(np.float32) for uid, f in corpus.features.items()
+    }
 
 
 def _hash_files(splits: Sequence[Split], root: Path) -> dict[str, str]:
@@ -372,11 +400,7 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     fold_of = _fold_of(corpus.article_ids, config.folds, config.seed)
     report: dict[str, Any] = {"folds": config.folds, "seed": config.seed, "languages": {}}
     if config.span_evidence:
-        evidence = _span_evidence(corpus, fold_of, config, log)
-        corpus.features = {
-            uid: np.hstack([f, evidence[uid]]).astype(np.float32)
-            for uid, f in corpus.features.items()
-        }
+        add_span_evidence(corpus, fold_of, config, log)
 
     # Paragraph techniques (subtask 3).
     keys, X, texts, Y = _technique_rows(corpus)
@@ -394,11 +418,12 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
                 TECHNIQUES,
                 hidden=config.technique_hidden,
                 alpha=config.technique_alpha,
+                networks=config.technique_networks,
                 seed=config.seed,
             )
         return make_linear()
 
-    def make_linear() -> MultiLabelClassifier:  # also the own dense heads: small data per language
+    def make_linear() -> MultiLabelClassifier:
         return MultiLabelClassifier(TECHNIQUES, C=config.technique_C, seed=config.seed)
 
     def make_lexical() -> LexicalMultiLabelClassifier:
@@ -409,34 +434,17 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     # One lexical head per language: words carry techniques differently in each language, and
     # a pooled vocabulary lets the big languages drown the small ones.
     P_lex = _oof_per_language(text_array, Y, fold, config.folds, langs, make_lexical)
-    # Per language, CV picks how the heads combine: the pooled dense head alone, averaged with
-    # the language's lexical head, or with its own (linear) dense head as well. Pooled training
-    # helps the small languages; words and a language's own usage help where data allows.
-    P_own = _oof_per_language(X, Y, fold, config.folds, langs, make_linear)
-    P_fused = P_dense.copy()
-    own_dense: dict[str, MultiLabelClassifier] = {}
-    fused_lexical: set[str] = set()
-    for lang in np.unique(langs):
-        rows = np.flatnonzero(langs == lang)
-        options = {
-            "dense": P_dense[rows],
-            "dense + lexical": fuse(P_dense[rows], P_lex[rows]),
-            "dense + lexical + own dense": fuse(P_dense[rows], P_lex[rows], P_own[rows]),
-        }
-        scores = {
-            name: f1_score(
-                Y[rows], _nested_predictions(Y[rows], P, fold[rows], config.folds), average="micro"
-            )
-            for name, P in options.items()
-        }
-        choice = max(scores, key=lambda name: scores[name])
-        listed = ", ".join(f"{name} {f1:.4f}" for name, f1 in scores.items())
-        log(f"  {lang}: {listed} -> {choice}")
-        if "lexical" in choice:
-            fused_lexical.add(ISO_OF[lang])
-        if "own dense" in choice:
-            own_dense[ISO_OF[lang]] = make_linear().fit(X[rows], Y[rows])
-        P_fused[rows] = options[choice]
+    # CV picks the lexical head's weight in the mix, one for every language: words add what the
+    # sentence vector blurs, and per-language choices were noise (docs/benchmarks.md).
+    mixes = {w: fuse(P_dense, P_lex, w) for w in LEXICAL_WEIGHTS}
+    mix_scores = {w: _mean_language_f1(Y, P, fold, config.folds, langs) for w, P in mixes.items()}
+    lexical_weight = max(mix_scores, key=lambda w: (mix_scores[w], -w))  # ties: less lexical
+    log(
+        "  lexical weight: "
+        + ", ".join(f"{w} {f1:.4f}" for w, f1 in mix_scores.items())
+        + f" (mean ST3 micro-F1 of the languages) -> {lexical_weight}"
+    )
+    P_fused = mixes[lexical_weight]
     X_context = _context_matrix(P_fused, keys)
 
     def make_context() -> MultiLabelClassifier:
@@ -447,7 +455,6 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     overall: dict[str, float] = {}
     heads = {
         "dense": P_dense,
-        "own dense": P_own,
         "lexical": P_lex,
         "fused": P_fused,
         "context": P_context,
@@ -496,12 +503,11 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
             oof_probs[uid] = P[rows]
         else:  # article without subtask-3 labels: it was never in a training fold
             iso = ISO_OF[corpus.lang_of[uid]]
-            parts = [techniques.predict_proba(corpus.features[uid])]
-            if iso in fused_lexical:
-                parts.append(lexical[iso].predict_proba(corpus.paragraph_texts[uid]))
-            if iso in own_dense:
-                parts.append(own_dense[iso].predict_proba(corpus.features[uid]))
-            oof_probs[uid] = fuse(*parts)
+            oof_probs[uid] = fuse(
+                techniques.predict_proba(corpus.features[uid]),
+                lexical[iso].predict_proba(corpus.paragraph_texts[uid]),
+                lexical_weight,
+            )
             if context is not None:
                 oof_probs[uid] = context.predict_proba(context_features(oof_probs[uid]))
     article_X = {
@@ -684,9 +690,8 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
         spans=spans,
         fast_frames=fast_frames,
         fast_genre=fast_genre,
-        own_dense=own_dense,
         zero_shot_lexical=zero_shot_lexical,
-        fused_lexical=frozenset(fused_lexical),
+        lexical_weight=lexical_weight,
         sentence_peaks=config.sentence_peaks,
         span_evidence=config.span_evidence,
         context=context,

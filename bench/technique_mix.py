@@ -1,0 +1,121 @@
+"""How the dense technique head's seeds, the lexical head's weight and the threshold objective
+move ST3 micro-F1, by cross-validation on train.
+
+    python bench/technique_mix.py --langs en,fr,ge,it,po,ru --cache /work/cache/emb [--record]
+
+Builds the dense head's features exactly as `slant train` does (paragraph features with sentence
+peaks and out-of-fold span evidence), computes the out-of-fold probabilities of the MLP dense
+head for three network seeds and of the per-language lexical heads, and prints ST3 micro-F1 per
+language and their mean (thresholds tuned on the other folds, per label's own F1 or for micro-F1)
+for: each seed alone, the average of the three (the shipped ``networks=3``), and that average
+mixed with the lexical head at each weight `slant train` chooses from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from record import append, command, machine
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from sklearn.metrics import f1_score  # noqa: E402
+
+from slant.labels import TECHNIQUES  # noqa: E402
+from slant.model import fuse  # noqa: E402
+from slant.predict import LexicalMultiLabelClassifier, MLPMultiLabelClassifier  # noqa: E402
+from slant.train import (  # noqa: E402
+    LEXICAL_WEIGHTS,
+    TrainConfig,
+    _fold_of,
+    _nested_per_language,
+    _oof_multilabel,
+    _oof_per_language,
+    _technique_rows,
+    add_span_evidence,
+    load_corpus,
+)
+
+SEEDS = (0, 1, 2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/semeval2023t3")
+    parser.add_argument("--langs", default="en,fr,ge,it,po,ru")
+    parser.add_argument("--cache", help="embedding cache folder (as for slant train --cache)")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--record", action="store_true")
+    args = parser.parse_args()
+    config = TrainConfig(langs=tuple(args.langs.split(",")), folds=args.folds, cache_dir=args.cache)
+    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    started = time.perf_counter()
+    corpus = load_corpus(args.data, config, log)
+    fold_of = _fold_of(corpus.article_ids, config.folds, config.seed)
+    add_span_evidence(corpus, fold_of, config, log)
+    keys, X, texts, Y = _technique_rows(corpus)
+    fold = np.array([fold_of[uid] for uid, _ in keys])
+    langs = np.array([corpus.lang_of[uid] for uid, _ in keys])
+    lang_list = [str(g) for g in np.unique(langs)]
+
+    def network(seed: int) -> MLPMultiLabelClassifier:
+        return MLPMultiLabelClassifier(
+            TECHNIQUES, hidden=config.technique_hidden, alpha=config.technique_alpha, seed=seed
+        )
+
+    singles = {}
+    for seed in SEEDS:
+        log(f"dense head, network seed {seed}")
+        singles[seed] = _oof_multilabel(X, Y, fold, config.folds, lambda s=seed: network(s))
+    averaged = np.mean([singles[s] for s in SEEDS], axis=0)
+    log("lexical heads")
+    P_lex = _oof_per_language(
+        np.array(texts, dtype=object),
+        Y,
+        fold,
+        config.folds,
+        langs,
+        lambda: LexicalMultiLabelClassifier(TECHNIQUES, C=config.lexical_C, seed=config.seed),
+    )
+    rows: list[tuple[str, str, np.ndarray]] = []
+    for objective in ("per_label", "micro"):
+        for seed in SEEDS:
+            rows.append((f"dense, network seed {seed}", objective, singles[seed]))
+        rows.append((f"dense, {len(SEEDS)} networks averaged", objective, averaged))
+    for weight in LEXICAL_WEIGHTS[1:]:
+        rows.append((f"averaged + lexical weight {weight}", "micro", fuse(averaged, P_lex, weight)))
+    rows.append(("lexical alone", "per_label", P_lex))
+    rows.append(("lexical alone", "micro", P_lex))
+
+    lines = [
+        "| technique probabilities | thresholds | " + " | ".join(lang_list) + " | mean |",
+        "|---" * (len(lang_list) + 3) + "|",
+    ]
+    for name, objective, P in rows:
+        pred = _nested_per_language(Y, P, fold, config.folds, langs, objective)
+        scores = [
+            f1_score(Y[langs == g], pred[langs == g], average="micro", zero_division=0)
+            for g in lang_list
+        ]
+        cells = [f"{s:.3f}" for s in scores] + [f"{np.mean(scores):.4f}"]
+        lines.append(f"| {name} | {objective.replace('_', '-')} | " + " | ".join(cells) + " |")
+    text = "\n".join(lines)
+    print(text)
+    log(f"{time.perf_counter() - started:.0f} s")
+    if args.record:
+        append(
+            f"\n### Dense head seeds, lexical weight, threshold objective (ST3 micro-F1, "
+            f"{config.folds}-fold CV by article, thresholds nested)\n\n"
+            f"- date: {dt.date.today()}; machine: {machine()}\n- command: `{command()}`\n\n"
+            f"{text}\n"
+        )
+
+
+if __name__ == "__main__":
+    main()

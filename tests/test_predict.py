@@ -1,0 +1,112 @@
+"""Classifier heads: decision thresholds tuned on out-of-fold probabilities, averaged networks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score
+
+from slant.predict import (
+    THRESHOLD_GRID,
+    MLPMultiLabelClassifier,
+    dense_head_from_state,
+    tune_thresholds,
+)
+
+
+def _micro(Y: np.ndarray, probs: np.ndarray, cut: np.ndarray) -> float:
+    return float(f1_score(Y, probs >= cut, average="micro", zero_division=0))
+
+
+@pytest.fixture()
+def frequent_and_rare() -> tuple[np.ndarray, np.ndarray]:
+    """A frequent, well-separated label and a rare one whose own best F1 needs a low threshold
+    that floods the output with false positives."""
+    rng = np.random.default_rng(0)
+    n = 400
+    Y = np.zeros((n, 2), np.int8)
+    Y[:200, 0] = 1
+    Y[:8, 1] = 1
+    P = np.empty((n, 2), np.float32)
+    P[:, 0] = np.where(Y[:, 0] == 1, rng.uniform(0.5, 0.9, n), rng.uniform(0.1, 0.6, n))
+    P[:, 1] = rng.uniform(0.2, 0.35, n)  # mostly noise ...
+    P[:4, 1] = 0.9  # ... with half its positives sure
+    P[8:28, 1] = 0.45  # and a band of negatives above the noise
+    return Y, P
+
+
+def test_per_label_thresholds_maximise_each_labels_f1(frequent_and_rare) -> None:
+    Y, P = frequent_and_rare
+    cut = tune_thresholds(Y, P, objective="per_label")
+    for j in range(Y.shape[1]):
+        best = max(f1_score(Y[:, j], P[:, j] >= t, zero_division=0) for t in THRESHOLD_GRID)
+        assert f1_score(Y[:, j], P[:, j] >= cut[j]) == pytest.approx(best)
+
+
+def test_micro_thresholds_give_micro_f1_at_least_the_per_label_ones(frequent_and_rare) -> None:
+    Y, P = frequent_and_rare
+    per_label = tune_thresholds(Y, P, objective="per_label")
+    micro = tune_thresholds(Y, P)
+    assert _micro(Y, P, micro) >= _micro(Y, P, per_label)
+    # no single threshold move improves it further: a coordinate-wise optimum
+    for j in range(Y.shape[1]):
+        for t in THRESHOLD_GRID:
+            moved = micro.copy()
+            moved[j] = t
+            assert _micro(Y, P, moved) <= _micro(Y, P, micro) + 1e-12
+
+
+def test_micro_thresholds_trade_a_rare_labels_recall_for_precision() -> None:
+    # label 1 has one sure positive and 30 unsure rows holding its 9 other positives: its own
+    # F1 is best catching them all (0.3), but they cost the frequent label's micro-F1 more
+    Y = np.zeros((200, 2), np.int8)
+    Y[:100, 0] = 1
+    Y[100:110, 1] = 1
+    P = np.zeros((200, 2), np.float32)
+    P[:, 0] = np.where(Y[:, 0] == 1, 0.8, 0.3)
+    P[100, 1] = 0.9
+    P[101:131, 1] = 0.4
+    per_label = tune_thresholds(Y, P, objective="per_label")
+    micro = tune_thresholds(Y, P)
+    assert per_label[1] <= 0.4 < micro[1]
+    assert _micro(Y, P, micro) > _micro(Y, P, per_label)
+
+
+def test_a_label_without_positives_keeps_the_neutral_threshold(frequent_and_rare) -> None:
+    Y, P = frequent_and_rare
+    Y = np.hstack([Y, np.zeros((len(Y), 1), np.int8)])
+    P = np.hstack([P, np.full((len(P), 1), 0.7, np.float32)])
+    for objective in ("micro", "per_label"):
+        assert tune_thresholds(Y, P, objective=objective)[2] == pytest.approx(0.5)
+
+
+def test_an_unknown_objective_is_refused() -> None:
+    with pytest.raises(ValueError, match="objective"):
+        tune_thresholds(np.zeros((2, 1)), np.zeros((2, 1)), objective="macro")
+
+
+def _xor_data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 6)).astype(np.float32)
+    Y = np.stack([(X[:, 0] * X[:, 1]) > 0, X[:, 2] > 0.5, X[:, 3] < -1], axis=1).astype(np.int8)
+    return X, Y
+
+
+def test_averaged_networks_are_the_mean_of_networks_with_successive_seeds() -> None:
+    X, Y = _xor_data(600, 0)
+    test, _ = _xor_data(50, 1)
+    settings = dict(labels=("a", "b", "c"), hidden=16, max_iter=30)
+    three = MLPMultiLabelClassifier(**settings, networks=3, seed=5).fit(X, Y)
+    singles = [MLPMultiLabelClassifier(**settings, seed=5 + k).fit(X, Y) for k in range(3)]
+    mean = np.mean([net.predict_proba(test) for net in singles], axis=0)
+    np.testing.assert_allclose(three.predict_proba(test), mean, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(singles[0].predict_proba(test), singles[1].predict_proba(test))
+
+    restored = dense_head_from_state(("a", "b", "c"), three.get_state())
+    assert isinstance(restored, MLPMultiLabelClassifier) and restored.networks == 3
+    np.testing.assert_array_equal(restored.predict_proba(test), three.predict_proba(test))
+
+
+def test_averaging_no_network_is_refused() -> None:
+    with pytest.raises(ValueError, match="networks"):
+        MLPMultiLabelClassifier(("a",), networks=0)
