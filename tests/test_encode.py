@@ -107,3 +107,32 @@ def test_sentence_peaks_are_the_max_over_a_paragraphs_sentences() -> None:
     np.testing.assert_array_equal(features[:, 9:], peaks)
     _, (plain,) = encode_features(encoder, [article], with_sentence_peaks=False)
     np.testing.assert_array_equal(plain, features[:, :9])
+
+
+def test_article_surface_counts_quotes_questions_exclamations_and_numbers() -> None:
+    from slant.encode import SURFACE_WIDTH, article_surface
+
+    report = [
+        "Council approves 2025 budget",
+        '"We are pleased," the mayor said on 12 March.',
+        "The plan costs 40 million over 3 years.",
+    ]
+    opinion = ["Who will pay for this?", "Nobody asked us! Why not? Shame!"]
+    r, o = article_surface(report), article_surface(opinion)
+    assert r.shape == o.shape == (SURFACE_WIDTH,) and r.dtype == np.float32
+    words_r = 21  # \w+ runs in the report
+    assert r[0] == pytest.approx(np.log1p(words_r)) and r[1] == pytest.approx(np.log1p(3))
+    assert r[2] == pytest.approx(50 * 2 / words_r)  # two quotation marks
+    assert r[5] == pytest.approx(50 * 4 / words_r)  # 2025, 12, 40, 3
+    assert r[6] == pytest.approx(5 / 3)  # one paragraph in three opens with a quotation
+    assert o[3] == pytest.approx(200 * 2 / 11) and o[4] == pytest.approx(200 * 2 / 11)
+    assert r[3] == r[4] == 0 and o[2] == o[5] == o[6] == 0
+
+
+def test_article_surface_reads_any_script_and_an_empty_article() -> None:
+    from slant.encode import article_surface
+
+    russian = article_surface(["«Кто за это заплатит?» — спросил он."])
+    assert russian[0] == pytest.approx(np.log1p(6))
+    assert russian[2] > 0 and russian[3] > 0 and russian[6] == pytest.approx(5.0)
+    assert not article_surface([]).any()

@@ -110,3 +110,18 @@ def test_averaged_networks_are_the_mean_of_networks_with_successive_seeds() -> N
 def test_averaging_no_network_is_refused() -> None:
     with pytest.raises(ValueError, match="networks"):
         MLPMultiLabelClassifier(("a",), networks=0)
+
+
+def test_a_widened_single_label_head_reads_its_columns_of_wider_features() -> None:
+    from slant.predict import SingleLabelClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 6)).astype(np.float32)
+    y = np.array(["a", "b", "c"])[np.argmax(X[:, [1, 3, 4]], axis=1)]
+    columns = np.array([1, 3, 4])
+    head = SingleLabelClassifier(("a", "b", "c")).fit(X[:, columns], list(y))
+    narrow = head.predict_proba(X[:, columns])
+    wide = head.widen(columns, X.shape[1])
+    assert wide.coef_.shape == (3, 6) and not wide.coef_[:, [0, 2, 5]].any()
+    np.testing.assert_allclose(wide.predict_proba(X), narrow, rtol=1e-5, atol=1e-6)
+    assert (np.array(wide.predict(X)) == y).mean() > 0.9

@@ -59,7 +59,7 @@ def test_training_with_the_same_seed_is_deterministic(tiny_model: Path, retraine
 
 def test_model_card_records_how_the_model_was_made(tiny_model: Path) -> None:
     card = _card(tiny_model)
-    assert card["format_version"] == 3
+    assert card["format_version"] == 4
     assert card["labels"] == {
         "genres": list(GENRES),
         "frames": list(FRAMES),

@@ -16,6 +16,7 @@ from slant.doc import Analysis, Genre, LabelScore, ModelInfo, Paragraph, Span, T
 from slant.encode import (
     SentenceEncoder,
     article_features,
+    article_surface,
     encode_features,
     load_encoder,
 )
@@ -216,7 +217,8 @@ class Analyzer:
             frame_on = frame_p >= model.thresholds_for("fast.frames", lang)
         else:
             features = article_features(embeddings, probs)[None, :]
-            genre_p = model.genre_proba(features, lang)[0]
+            surface = article_surface([line.text for line in lines])[None, :]
+            genre_p = model.genre_proba(features, surface, lang)[0]
             frame_p = model.frame_proba(features, lang)[0]
             frame_on = frame_p >= model.thresholds_for("frames", lang)
         frames = sorted(

@@ -22,7 +22,7 @@ from slant.predict import (
 )
 from slant.spans import SpanTagger
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 DEFAULT_MODEL_DIR = Path(__file__).parent / "model"
 CARD_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
@@ -125,11 +125,14 @@ class Model:
         head = self.frames_by_language.get(language or "", self.frames)
         return head.predict_proba(features[:, : head.coef_.shape[1]])
 
-    def genre_proba(self, features: np.ndarray, language: str | None) -> np.ndarray:
-        """``features``: ``article_features``. A head trained on the text part alone reads only
-        its first columns (``article_text_width``)."""
+    def genre_proba(
+        self, features: np.ndarray, surface: np.ndarray, language: str | None
+    ) -> np.ndarray:
+        """``features``: ``article_features`` rows, ``surface``: their ``article_surface``.
+        The heads read the surface, then the features (a head fitted on some of them has zero
+        weight on the others: ``SingleLabelClassifier.widen``)."""
         head = self.genre.get(language or ANY_LANGUAGE, self.genre[ANY_LANGUAGE])
-        return head.predict_proba(features[:, : head.coef_.shape[1]])
+        return head.predict_proba(np.hstack([surface, features]))
 
     def fast_article_proba(self, text: str, language: str | None) -> tuple[np.ndarray, np.ndarray]:
         """Genre and frame probabilities from the article's words alone (``fast`` mode)."""

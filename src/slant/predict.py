@@ -226,6 +226,14 @@ class SingleLabelClassifier:
         self.bias_ = np.zeros(len(self.labels), np.float32)
         return self
 
+    def widen(self, columns: np.ndarray, width: int) -> SingleLabelClassifier:
+        """This head, fitted on ``columns`` of some features, made to read all ``width`` of
+        them (zero weight on the others), so heads fitted on different columns share inputs."""
+        coef = np.zeros((len(self.labels), width), np.float32)
+        coef[:, columns] = self.coef_
+        self.coef_ = coef
+        return self
+
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         z = np.asarray(X, np.float32) @ self.coef_.T + self.intercept_ + self.bias_
         z -= z.max(axis=1, keepdims=True)
