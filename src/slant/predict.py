@@ -273,7 +273,8 @@ def tune_thresholds(
     of subtasks 2 and 3) starts there and then, label by label for ``rounds`` passes, moves
     each threshold to where the micro-F1 over all labels is highest: a rare label's F1-optimal
     threshold buys it a few hits with many false positives that cost micro-F1 more than they
-    give (nested CV: ST3 +0.009 averaged over six languages, docs/benchmarks.md).
+    give (nested CV, mean ST3 micro-F1 of six languages: dense head +0.004, lexical heads
+    +0.036; docs/benchmarks.md).
     Labels with no positive example keep 0.5: tuning on nothing would only overfit.
     """
     if objective not in ("micro", "per_label"):
