@@ -310,3 +310,49 @@ def test_zero_shot_lexical_probabilities_come_from_heads_that_never_saw_the_lang
     # "calme encore" has no word the en head knows: no technique at all
     assert (P[fr_rows[3]] == 0).all()
     assert _leave_one_language_out(texts[:20], Y[:20], langs[:20], make) == (None, {})
+
+
+def test_genre_heads_are_chosen_by_their_mean_over_fold_splits() -> None:
+    from slant.train import _genre_heads
+
+    n = 20
+    y = ["opinion" if i % 2 else "reporting" for i in range(n)]
+    swap = {"opinion": "reporting", "reporting": "opinion"}
+    split_0 = np.arange(n) // 10  # two folds: rows 0-9, 10-19
+    split_1 = np.arange(n) % 2 ^ (np.arange(n) // 10)  # another split of the same rows
+    langs = np.array(["en"] * n)
+    trained_on_split_0 = {frozenset(np.flatnonzero(split_0 != k)) for k in (0, 1)}
+
+    def fit(rows: np.ndarray) -> frozenset:
+        return frozenset(rows.tolist())
+
+    def steady(head: frozenset, rows: np.ndarray) -> list[str]:  # wrong on rows 0-3, always
+        return [swap[y[i]] if i < 4 else y[i] for i in rows]
+
+    def lucky(head: frozenset, rows: np.ndarray) -> list[str]:  # right on split 0 only
+        return [y[i] if head in trained_on_split_0 else swap[y[i]] for i in rows]
+
+    variants = [("steady", fit, steady), ("lucky", fit, lucky)]
+    quiet = lambda message: None  # noqa: E731
+    one = _genre_heads(y, [split_0], langs, 2, variants, quiet)[0]
+    assert one == y  # on one split the lucky head is perfect, and chosen
+    both = _genre_heads(y, [split_0, split_1], langs, 2, variants, quiet)[0]
+    assert both == steady(frozenset(), np.arange(n))  # on two it averages 0.5: steady wins
+
+
+def test_genre_heads_read_the_article_surface_beside_its_features(retrained) -> None:
+    from slant.encode import SURFACE_WIDTH, article_features
+
+    model, _ = retrained
+    rng = np.random.default_rng(0)
+    width = article_features(rng.normal(size=(3, 512)), rng.random((3, len(TECHNIQUES)))).size
+    features = rng.normal(size=(2, width)).astype(np.float32)
+    surface = rng.normal(size=(2, SURFACE_WIDTH)).astype(np.float32)
+    for head in model.genre.values():
+        assert head.coef_.shape == (len(GENRES), SURFACE_WIDTH + width)
+        probs = model.genre_proba(features, surface, "en")
+        np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+    head = model.genre.get("en", model.genre["any"])
+    reads_surface = head.coef_[:, :SURFACE_WIDTH].any()
+    moved = model.genre_proba(features, surface + 3.0, "en")
+    assert (not np.allclose(moved, model.genre_proba(features, surface, "en"))) == reads_surface
