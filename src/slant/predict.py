@@ -293,6 +293,7 @@ def tune_thresholds(
     thresholds = np.where(tuned, grid[index], 0.5).astype(np.float32)
     if objective == "per_label" or gold.sum() == 0:
         return thresholds
+    # labels without positives keep 0.5, but their false positives still count against micro-F1
     fixed_hits = (Y & (probs >= thresholds)).sum(axis=0)
     fixed_predicted = (probs >= thresholds).sum(axis=0)
     labels = np.arange(Y.shape[1])

@@ -207,15 +207,10 @@ def _nested_per_language(
 
 
 def _mean_language_f1(
-    Y: np.ndarray,
-    P: np.ndarray,
-    fold: np.ndarray,
-    folds: int,
-    langs: np.ndarray,
-    objective: Objective = "micro",
+    Y: np.ndarray, P: np.ndarray, fold: np.ndarray, folds: int, langs: np.ndarray
 ) -> float:
     """The mean over languages of each one's nested-CV micro-F1 (the goals are per language)."""
-    pred = _nested_per_language(Y, P, fold, folds, langs, objective)
+    pred = _nested_per_language(Y, P, fold, folds, langs)
     scores = [f1_score(Y[langs == g], pred[langs == g], average="micro") for g in np.unique(langs)]
     return float(np.mean(scores))
 
@@ -274,15 +269,13 @@ def _genre_heads(
         return out
 
     def macro(preds: list[list[str]], rows: np.ndarray) -> float:
+        """The mean over splits (one prediction list each) of the macro-F1 on ``rows``."""
         gold = [y[i] for i in rows]
-        return float(
-            np.mean(
-                [
-                    f1_score(gold, [pred[i] for i in rows], average="macro", zero_division=0)
-                    for pred in preds
-                ]
-            )
-        )
+        scores = [
+            f1_score(gold, [pred[i] for i in rows], average="macro", zero_division=0)
+            for pred in preds
+        ]
+        return float(np.mean(scores))
 
     everything = np.arange(len(y))
     pooled = {
@@ -291,6 +284,7 @@ def _genre_heads(
     }
     best_pooled = max(variants, key=lambda v: macro(pooled[v[0]], everything))
     heads = {ANY_LANGUAGE: best_pooled[1](everything)}
+    pooled_heads = {best_pooled[0]: heads[ANY_LANGUAGE]}  # fitted once, shared by languages
     pred = list(pooled[best_pooled[0]][0])
     for lang in np.unique(langs):
         rows = np.flatnonzero(langs == lang)
@@ -313,7 +307,9 @@ def _genre_heads(
             source = own[name][0]
         else:
             if name != best_pooled[0]:
-                heads[ISO_OF[lang]] = fit(everything)
+                if name not in pooled_heads:
+                    pooled_heads[name] = fit(everything)
+                heads[ISO_OF[lang]] = pooled_heads[name]
             source = pooled[name][0]
         for i in rows:
             pred[i] = source[i]
