@@ -14,29 +14,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from record import append, command, machine
+from technique_cv import add_arguments, technique_rows
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from slant.encode import TfidfEncoder  # noqa: E402
-from slant.labels import TECHNIQUES  # noqa: E402
-from slant.model import fuse  # noqa: E402
-from slant.predict import LexicalMultiLabelClassifier, MultiLabelClassifier  # noqa: E402
-from slant.train import (  # noqa: E402
-    TrainConfig,
-    _fold_of,
-    _nested_per_language,
-    _oof_multilabel,
-    _oof_per_language,
-    _technique_rows,
-    load_corpus,
-)
+from slant.encode import TfidfEncoder
+from slant.labels import TECHNIQUES
+from slant.model import fuse
+from slant.predict import LexicalMultiLabelClassifier, MultiLabelClassifier
+from slant.train import _nested_per_language, _oof_multilabel, _oof_per_language
 
 
 class CharTfidfEncoder(TfidfEncoder):
@@ -63,26 +51,25 @@ class CharLexical(LexicalMultiLabelClassifier):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/semeval2023t3")
-    parser.add_argument("--langs", default="en,fr,ge,it,po,ru")
-    parser.add_argument("--cache", help="embedding cache folder (as for slant train --cache)")
-    parser.add_argument("--folds", type=int, default=5)
+    add_arguments(parser)
     parser.add_argument(
         "--variants",
         default="word:1:40000,word:0.5:40000,word:2:40000,char:1:40000,char:1:80000",
         help="comma-separated kind:C:max_features",
     )
-    parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
 
     from sklearn.metrics import f1_score
 
-    config = TrainConfig(langs=tuple(args.langs.split(",")), cache_dir=args.cache)
-    corpus = load_corpus(args.data, config, print)
-    keys, X, texts, Y = _technique_rows(corpus)
-    fold_of = _fold_of(corpus.article_ids, args.folds, config.seed)
-    fold = np.array([fold_of[uid] for uid, _ in keys])
-    langs = np.array([corpus.lang_of[uid] for uid, _ in keys])
+    rows = technique_rows(args, print)
+    config, X, texts, Y, fold, langs = (
+        rows.config,
+        rows.X,
+        rows.texts,
+        rows.Y,
+        rows.fold,
+        rows.langs,
+    )
     text_array = np.array(texts, dtype=object)
     started = time.perf_counter()
     P_dense = _oof_multilabel(

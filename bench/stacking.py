@@ -14,29 +14,22 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from pathlib import Path
 
 import numpy as np
 from record import append, command, machine
+from technique_cv import add_arguments, technique_rows
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from slant.labels import TECHNIQUES  # noqa: E402
-from slant.predict import (  # noqa: E402
+from slant.labels import TECHNIQUES
+from slant.predict import (
     LexicalMultiLabelClassifier,
     MultiLabelClassifier,
     tune_thresholds,
 )
-from slant.train import (  # noqa: E402
-    TrainConfig,
+from slant.train import (
     _context_matrix,
-    _fold_of,
     _nested_per_language,
     _oof_multilabel,
     _oof_per_language,
-    _technique_rows,
-    load_corpus,
 )
 
 
@@ -47,19 +40,12 @@ def _micro(Y: np.ndarray, pred: np.ndarray) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/semeval2023t3")
-    parser.add_argument("--langs", default="en,fr,ge,it,po,ru")
-    parser.add_argument("--cache", help="embedding cache folder (as for slant train --cache)")
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--record", action="store_true")
+    add_arguments(parser)
     args = parser.parse_args()
-    config = TrainConfig(langs=tuple(args.langs.split(",")), folds=args.folds, cache_dir=args.cache)
     log = lambda m: print(m, file=sys.stderr)  # noqa: E731
-    corpus = load_corpus(args.data, config, log)
-    fold_of = _fold_of(corpus.article_ids, config.folds, config.seed)
-    keys, X, texts, Y = _technique_rows(corpus)
-    fold = np.array([fold_of[uid] for uid, _ in keys])
-    langs = np.array([corpus.lang_of[uid] for uid, _ in keys])
+    rows = technique_rows(args, log)
+    config, keys, X, texts, Y = rows.config, rows.keys, rows.X, rows.texts, rows.Y
+    fold, langs = rows.fold, rows.langs
     log("dense head")
     P_dense = _oof_multilabel(X, Y, fold, config.folds, lambda: MultiLabelClassifier(TECHNIQUES))
     log("lexical heads")

@@ -17,29 +17,20 @@ import argparse
 import datetime as dt
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from record import append, command, machine
+from sklearn.metrics import f1_score
+from technique_cv import add_arguments, technique_rows
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from sklearn.metrics import f1_score  # noqa: E402
-
-from slant.labels import TECHNIQUES  # noqa: E402
-from slant.model import fuse  # noqa: E402
-from slant.predict import LexicalMultiLabelClassifier, MLPMultiLabelClassifier  # noqa: E402
-from slant.train import (  # noqa: E402
+from slant.labels import TECHNIQUES
+from slant.model import fuse
+from slant.predict import LexicalMultiLabelClassifier, MLPMultiLabelClassifier
+from slant.train import (
     LEXICAL_WEIGHTS,
-    TrainConfig,
-    _fold_of,
     _nested_per_language,
     _oof_multilabel,
     _oof_per_language,
-    _technique_rows,
-    add_span_evidence,
-    load_corpus,
 )
 
 SEEDS = (0, 1, 2)
@@ -47,21 +38,12 @@ SEEDS = (0, 1, 2)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/semeval2023t3")
-    parser.add_argument("--langs", default="en,fr,ge,it,po,ru")
-    parser.add_argument("--cache", help="embedding cache folder (as for slant train --cache)")
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--record", action="store_true")
+    add_arguments(parser)
     args = parser.parse_args()
-    config = TrainConfig(langs=tuple(args.langs.split(",")), folds=args.folds, cache_dir=args.cache)
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     started = time.perf_counter()
-    corpus = load_corpus(args.data, config, log)
-    fold_of = _fold_of(corpus.article_ids, config.folds, config.seed)
-    add_span_evidence(corpus, fold_of, config, log)
-    keys, X, texts, Y = _technique_rows(corpus)
-    fold = np.array([fold_of[uid] for uid, _ in keys])
-    langs = np.array([corpus.lang_of[uid] for uid, _ in keys])
+    rows = technique_rows(args, log, span_evidence=True)
+    config, X, Y, fold, langs = rows.config, rows.X, rows.Y, rows.fold, rows.langs
     lang_list = [str(g) for g in np.unique(langs)]
 
     def network(seed: int) -> MLPMultiLabelClassifier:
@@ -76,7 +58,7 @@ def main() -> None:
     averaged = np.mean([singles[s] for s in SEEDS], axis=0)
     log("lexical heads")
     P_lex = _oof_per_language(
-        np.array(texts, dtype=object),
+        np.array(rows.texts, dtype=object),
         Y,
         fold,
         config.folds,

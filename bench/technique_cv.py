@@ -1,0 +1,69 @@
+"""The ST3 cross-validation setup that the technique bench scripts share: their common arguments,
+and the training corpus's technique rows with each row's fold and language, built exactly as
+`slant train` builds them (same rows, same folds)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from slant.train import (  # noqa: E402
+    Corpus,
+    TrainConfig,
+    _fold_of,
+    _technique_rows,
+    add_span_evidence,
+    load_corpus,
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """--data, --langs, --cache, --folds and --record."""
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/semeval2023t3")
+    parser.add_argument("--langs", default="en,fr,ge,it,po,ru")
+    parser.add_argument("--cache", help="embedding cache folder (as for slant train --cache)")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--record", action="store_true")
+
+
+@dataclass
+class TechniqueRows:
+    config: TrainConfig
+    corpus: Corpus
+    keys: list[tuple[str, int]]  # (article uid, paragraph number) of each row
+    X: np.ndarray  # dense features
+    texts: list[str]
+    Y: np.ndarray
+    fold: np.ndarray  # each row's fold
+    langs: np.ndarray  # each row's language
+
+
+def technique_rows(
+    args: argparse.Namespace, log: Callable[[str], None], span_evidence: bool = False
+) -> TechniqueRows:
+    """The rows of ``args`` (from ``add_arguments``); with ``span_evidence``, their features end
+    with the out-of-fold span evidence, as the shipped dense head reads them."""
+    config = TrainConfig(langs=tuple(args.langs.split(",")), folds=args.folds, cache_dir=args.cache)
+    corpus = load_corpus(args.data, config, log)
+    fold_of = _fold_of(corpus.article_ids, config.folds, config.seed)
+    if span_evidence:
+        add_span_evidence(corpus, fold_of, config, log)
+    keys, X, texts, Y = _technique_rows(corpus)
+    return TechniqueRows(
+        config=config,
+        corpus=corpus,
+        keys=keys,
+        X=X,
+        texts=texts,
+        Y=Y,
+        fold=np.array([fold_of[uid] for uid, _ in keys]),
+        langs=np.array([corpus.lang_of[uid] for uid, _ in keys]),
+    )
