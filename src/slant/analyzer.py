@@ -217,7 +217,7 @@ class Analyzer:
             frame_on = frame_p >= model.thresholds_for("fast.frames", lang)
         else:
             features = article_features(embeddings, probs)[None, :]
-            surface = article_surface([line.text for line in lines])[None, :]
+            surface = article_surface(texts)[None, :]
             genre_p = model.genre_proba(features, surface, lang)[0]
             frame_p = model.frame_proba(features, lang)[0]
             frame_on = frame_p >= model.thresholds_for("frames", lang)

@@ -261,8 +261,8 @@ class Model:
             ),
             thresholds={kind: part(f"thresholds.{kind}") for kind in kinds},
             lexical_weight=float(card["lexical_weight"]),
-            sentence_peaks=bool(card.get("sentence_peaks", False)),
-            span_evidence=bool(card.get("span_evidence", False)),
+            sentence_peaks=bool(card["sentence_peaks"]),
+            span_evidence=bool(card["span_evidence"]),
             card=card,
         )
 
