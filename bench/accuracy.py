@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = (
     ("ST1 macro-F1", "st1_macro_f1"),
     ("ST1 micro-F1", "st1_micro_f1"),
+    ("ST1 balanced macro-F1", "st1_balanced_macro_f1"),
     ("ST2 micro-F1", "st2_micro_f1"),
     ("ST2 macro-F1", "st2_macro_f1"),
     ("ST3 micro-F1", "st3_micro_f1"),

@@ -39,10 +39,10 @@ def test_shipped_model_is_small_and_documented(default_model: Model) -> None:
     # The quality bar of the core issue, as measured by the CV recorded at training time.
     assert card["cv"]["en"]["st3_micro_f1"] >= 0.30
     assert card["cv"]["en"]["st2_micro_f1"] >= 0.55
-    # English genre macro-F1 hinges on 10 satire articles in train and swings with the fold
-    # split: the card's split (seed 0) gives 0.423, the worst of five splits measured by
-    # bench/genre.py (mean 0.527, docs/benchmarks.md), so this guards against a drop only.
-    assert card["cv"]["en"]["st1_macro_f1"] >= 0.40
+    # English genre: train is 88% opinion, so genre decisions move toward equal genre shares
+    # (scored by balanced macro-F1: 0.602 on the card's split and as the mean of three). It
+    # hinges on 10 satire articles and swings with the fold split: this guards against a drop.
+    assert card["cv"]["en"]["st1_balanced_macro_f1"] >= 0.50
     for lang in ("fr", "ge", "it", "po", "ru"):
         assert card["cv"][lang]["st3_micro_f1"] >= 0.25
         assert card["cv_fast"][lang]["st3_micro_f1"] >= 0.2

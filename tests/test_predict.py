@@ -10,6 +10,8 @@ from slant.predict import (
     THRESHOLD_GRID,
     MLPMultiLabelClassifier,
     dense_head_from_state,
+    shift_classes,
+    tune_class_offsets,
     tune_thresholds,
 )
 
@@ -125,3 +127,30 @@ def test_a_widened_single_label_head_reads_its_columns_of_wider_features() -> No
     assert wide.coef_.shape == (3, 6) and not wide.coef_[:, [0, 2, 5]].any()
     np.testing.assert_allclose(wide.predict_proba(X), narrow, rtol=1e-5, atol=1e-6)
     assert (np.array(wide.predict(X)) == y).mean() > 0.9
+
+
+def test_shift_classes_moves_log_odds_and_keeps_rows_normalised() -> None:
+    P = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], np.float32)
+    np.testing.assert_allclose(shift_classes(P, np.zeros(3)), P, rtol=1e-6)
+    shifted = shift_classes(P, np.array([0.0, np.log(4.0), 0.0]))
+    np.testing.assert_allclose(shifted.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(shifted[0], np.array([0.7, 0.8, 0.1]) / 1.6, rtol=1e-5)
+
+
+def test_class_offsets_restore_an_under_called_class() -> None:
+    from slant.scoring import balanced_macro_f1
+
+    rng = np.random.default_rng(0)
+    y = (rng.random(400) < 0.15).astype(int)  # class 1 rare
+    p1 = np.clip(0.1 + 0.3 * y + rng.normal(0, 0.08, 400), 0.01, 0.95)  # rarely above 0.5
+    P = np.column_stack([1 - p1, p1])
+    offsets = tune_class_offsets(y, P)
+    assert offsets[0] == 0.0 and offsets[1] > 0
+    before = balanced_macro_f1(y, P.argmax(axis=1), 2)
+    after = balanced_macro_f1(y, shift_classes(P, offsets).argmax(axis=1), 2)
+    assert after > before + 0.2
+    # a strength below 1 moves part of the way
+    np.testing.assert_allclose(tune_class_offsets(y, P, strength=0.5), offsets / 2)
+    # a head that already separates the classes keeps zero offsets (ties: the smallest)
+    sure = np.column_stack([1 - y, y]).astype(float) * 0.8 + 0.1
+    np.testing.assert_array_equal(tune_class_offsets(y, sure), np.zeros(2))

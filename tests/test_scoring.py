@@ -18,6 +18,9 @@ def test_genres_hand_computed() -> None:
     # opinion: tp=1 fp=1 fn=1 -> F1 1/2; reporting: tp=1 fp=1 fn=0 -> 2/3; satire: 0
     assert result["macro_f1"] == pytest.approx((1 / 2 + 2 / 3 + 0) / 3)
     assert result["micro_f1"] == pytest.approx(2 / 4)
+    # each gold genre's row scaled to 1: opinion [.5 .5 0], reporting [0 1 0], satire [1 0 0]
+    # opinion 2*.5/(1.5+1), reporting 2*1/(1.5+1), satire 0
+    assert result["balanced_macro_f1"] == pytest.approx((0.4 + 0.8 + 0) / 3)
     assert result["n"] == 4
     per = result["per_label"]
     assert list(per) == list(GENRES)
@@ -37,6 +40,25 @@ def test_genre_macro_averages_only_labels_seen_in_gold_or_predictions() -> None:
     # satire occurs nowhere, so it is not averaged: (2/3 + 0) / 2, not / 3
     assert result["macro_f1"] == pytest.approx(1 / 3)
     assert result["micro_f1"] == pytest.approx(1 / 2)
+
+
+def test_balanced_macro_f1_weighs_every_gold_genre_equally() -> None:
+    import numpy as np
+
+    gold = {str(i): "opinion" if i < 8 else "reporting" for i in range(10)}
+    everything_opinion = {key: "opinion" for key in gold}
+    result = scoring.score_genres(gold, everything_opinion)
+    assert result["macro_f1"] == pytest.approx((2 * 8 / 18 + 0) / 2)  # the skewed sample's
+    assert result["balanced_macro_f1"] == pytest.approx((2 / 3 + 0) / 2)  # as if 1:1
+    # on a sample that is already balanced the two agree
+    rng = np.random.default_rng(0)
+    y_true, y_pred = np.repeat([0, 1, 2], 20), rng.integers(0, 3, 60)
+    names = dict(enumerate(GENRES))
+    balanced = scoring.score_genres(
+        {i: names[g] for i, g in enumerate(y_true)}, {i: names[g] for i, g in enumerate(y_pred)}
+    )
+    assert balanced["balanced_macro_f1"] == pytest.approx(balanced["macro_f1"])
+    assert scoring.balanced_macro_f1(y_true, y_pred, 3) == pytest.approx(balanced["macro_f1"])
 
 
 def test_frames_hand_computed() -> None:

@@ -267,13 +267,21 @@ def _print_cv_table(cv: dict[str, dict[str, float]], title: str) -> None:
     for column in (
         "lang",
         "ST1 macro-F1",
+        "ST1 balanced",
         "ST2 micro-F1",
         "ST2 macro-F1",
         "ST3 micro-F1",
         "ST3 macro-F1",
     ):
         table.add_column(column)
-    keys = ("st1_macro_f1", "st2_micro_f1", "st2_macro_f1", "st3_micro_f1", "st3_macro_f1")
+    keys = (
+        "st1_macro_f1",
+        "st1_balanced_macro_f1",
+        "st2_micro_f1",
+        "st2_macro_f1",
+        "st3_micro_f1",
+        "st3_macro_f1",
+    )
     for lang, s in cv.items():
         table.add_row(lang, *(f"{s[k]:.3f}" for k in keys))
     out.print(table)
