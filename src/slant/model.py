@@ -141,8 +141,9 @@ class Model:
     def fast_article_proba(self, text: str, language: str | None) -> tuple[np.ndarray, np.ndarray]:
         """Genre and frame probabilities from the article's words alone (``fast`` mode)."""
         head = self.fast_genre.get(language or ANY_LANGUAGE, self.fast_genre[ANY_LANGUAGE])
-        genre = head.predict_proba([text])
-        genre = shift_classes(genre / genre.sum(), self.thresholds_for("fast.genre", language))
+        genre = shift_classes(
+            head.predict_proba([text]), self.thresholds_for("fast.genre", language)
+        )
         return genre[0], self.fast_frames.predict_proba([text])[0]
 
     def thresholds_for(self, kind: str, language: str | None) -> np.ndarray:

@@ -308,10 +308,14 @@ def tune_thresholds(
 CLASS_OFFSET_GRID = np.round(np.arange(-1.0, 3.001, 0.25), 2)
 
 
+def _log_scores(P: np.ndarray) -> np.ndarray:
+    return np.log(np.clip(np.asarray(P, np.float64), 1e-12, None))
+
+
 def shift_classes(P: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Single-label probabilities ``P`` (rows sum to 1) with ``offsets`` added to their log-odds,
-    renormalised: the same model under other class priors."""
-    z = np.log(np.clip(np.asarray(P, np.float64), 1e-12, None)) + np.asarray(offsets)
+    """Class probabilities ``P`` (or any positive scores: rows are renormalised) with ``offsets``
+    added to their log-odds: the same model under other class priors."""
+    z = _log_scores(P) + np.asarray(offsets)
     z -= z.max(axis=1, keepdims=True)
     p = np.exp(z)
     return (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
@@ -335,7 +339,7 @@ def tune_class_offsets(
 
     y = np.asarray(y, int)
     n_labels = P.shape[1]
-    logits = np.log(np.clip(np.asarray(P, np.float64), 1e-12, None))
+    logits = _log_scores(P)
     candidates = sorted(product(*[grid] * (n_labels - 1)), key=lambda c: float(np.abs(c).sum()))
     best, best_score = np.zeros(n_labels), -1.0
     for candidate in candidates:

@@ -292,16 +292,13 @@ def _genre_heads(
                 out[test] = shift_classes(P[test], offsets).argmax(axis=1)
         return out
 
-    def score(preds: list[np.ndarray], rows: np.ndarray) -> float:
-        """The mean over splits (one OOF probability matrix each) of the score on ``rows``."""
-        return float(
-            np.mean(
-                [
-                    balanced_macro_f1(gold[rows], nested(P, rows, fold)[rows], len(GENRES))
-                    for P, fold in zip(preds, splits, strict=True)
-                ]
-            )
-        )
+    def decisions(preds: list[np.ndarray], rows: np.ndarray) -> list[np.ndarray]:
+        """``nested`` predictions of ``rows``, one per split (one OOF probability matrix each)."""
+        return [nested(P, rows, fold)[rows] for P, fold in zip(preds, splits, strict=True)]
+
+    def score(decided: list[np.ndarray], rows: np.ndarray) -> float:
+        """The mean over splits of the balanced macro-F1 of ``decisions`` on ``rows``."""
+        return float(np.mean([balanced_macro_f1(gold[rows], d, len(GENRES)) for d in decided]))
 
     def offsets_of(preds: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
         """Offsets tuned on ``rows`` of every split's OOF probabilities together."""
@@ -315,20 +312,24 @@ def _genre_heads(
         name: [oof(everything, fit, predict, fold) for fold in splits]
         for name, fit, predict in variants
     }
-    pooled_scores = {name: score(pooled[name], everything) for name in pooled}
+    pooled_scores = {
+        name: score(decisions(pooled[name], everything), everything) for name in pooled
+    }
     best_pooled = max(variants, key=lambda v: pooled_scores[v[0]])
     heads = {ANY_LANGUAGE: best_pooled[1](everything)}
     offsets = {ANY_LANGUAGE: offsets_of(pooled[best_pooled[0]], everything)}
     pooled_heads = {best_pooled[0]: heads[ANY_LANGUAGE]}  # fitted once, shared by languages
-    pred = [GENRES[i] for i in nested(pooled[best_pooled[0]][0], everything, splits[0])]
+    pred = [""] * len(y)  # every row's language fills its own
     for lang in np.unique(langs):
         rows = np.flatnonzero(langs == lang)
         scores: dict[tuple[str, str], float] = {}
+        decided: dict[tuple[str, str], list[np.ndarray]] = {}
         own: dict[str, list[np.ndarray]] = {}
         for name, fit, predict in variants:
             own[name] = [oof(rows, fit, predict, fold) for fold in splits]
-            scores[("own", name)] = score(own[name], rows)
-            scores[("pooled", name)] = score(pooled[name], rows)
+            for kind, preds in (("own", own[name]), ("pooled", pooled[name])):
+                decided[(kind, name)] = decisions(preds, rows)
+                scores[(kind, name)] = score(decided[(kind, name)], rows)
         choice = max(scores, key=lambda key: (scores[key], key[0] == "pooled"))  # ties: pooled
         log(
             f"  {lang}: genre balanced macro-F1 (mean of {len(splits)} splits) "
@@ -346,9 +347,8 @@ def _genre_heads(
             heads[ISO_OF[lang]] = pooled_heads[name]
             source = pooled[name]
         offsets[ISO_OF[lang]] = offsets_of(source, rows)
-        chosen = nested(source[0], rows, splits[0])
-        for i in rows:
-            pred[i] = GENRES[chosen[i]]
+        for i, label in zip(rows, decided[choice][0], strict=True):
+            pred[i] = GENRES[label]
     return pred, heads, offsets
 
 
@@ -629,8 +629,7 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
         return make_fast(GENRES).fit(genre_texts[rows], GY[rows])
 
     def predict_fast_genre(head: LexicalMultiLabelClassifier, rows: np.ndarray) -> np.ndarray:
-        P = head.predict_proba(genre_texts[rows])
-        return P / P.sum(axis=1, keepdims=True)
+        return head.predict_proba(genre_texts[rows])  # one-vs-rest: rows need not sum to 1
 
     fast_genre_pred, fast_genre, fast_genre_offsets = _genre_heads(
         genre_y,
