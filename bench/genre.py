@@ -1,6 +1,7 @@
 """How much the genre (subtask 1) CV score depends on the fold split: repeated K-fold CV.
 
     python bench/genre.py --cache /work/cache/emb --repeats 5 [--record]
+    python bench/genre.py --cache /work/cache/emb --repeats 3 --fast [--record]
 
 Genre macro-F1 rests on a handful of satire articles per language (10 in English train), so one
 5-fold split can move it by ten points. This script repeats 5-fold CV by article with different
@@ -17,6 +18,11 @@ weighted equally: train is mostly opinion, the official dev split mostly reporti
 after the class offsets of ``slant train`` (``tune_class_offsets``, tuned on the other folds,
 at each ``--offset-strengths``; 0: none), the share of reporting articles called reporting and
 the share of all articles called satire.
+
+With ``--fast`` it compares the genre heads of ``--fast`` mode instead, which read the article's
+words (no encoder): ``LexicalSingleLabelClassifier`` (multinomial) over TF-IDF words alone
+("words") or with the standardised surface ("surface+words"), and the one-vs-rest lexical head
+that ``--fast`` used before (``LexicalMultiLabelClassifier``, one logistic model per genre).
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--genre-C", type=float, default=1.0)
     parser.add_argument("--offset-strengths", default="0,0.5,1")
+    parser.add_argument("--fast", action="store_true", help="the heads of --fast mode")
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
 
@@ -51,7 +58,13 @@ def main() -> None:
 
     from slant.encode import article_features, article_surface
     from slant.labels import GENRES
-    from slant.predict import SingleLabelClassifier, shift_classes, tune_class_offsets
+    from slant.predict import (
+        LexicalMultiLabelClassifier,
+        LexicalSingleLabelClassifier,
+        SingleLabelClassifier,
+        shift_classes,
+        tune_class_offsets,
+    )
     from slant.scoring import balanced_macro_f1
     from slant.train import TrainConfig, _fold_of, corpus_split_label, load_corpus
 
@@ -65,15 +78,46 @@ def main() -> None:
     # article_features without technique columns: the text part only
     text = np.array([article_features(e, np.zeros((len(e), 0), np.float32)) for e in embeddings])
     surface = np.array([article_surface(corpus.paragraph_texts[uid]) for uid in ids])
-    inputs = {"text": text, "surface+text": np.hstack([surface, text])}
+    texts = np.array([corpus.texts[uid] for uid in ids], dtype=object)
     reporting = GENRES.index("reporting")
+    config = TrainConfig()
 
-    def oof(X: np.ndarray, rows: np.ndarray, fold: np.ndarray) -> np.ndarray:
+    def dense(X: np.ndarray):
+        def fit_predict(fit: np.ndarray, test: np.ndarray) -> np.ndarray:
+            head = SingleLabelClassifier(GENRES, C=args.genre_C).fit(X[fit], [y[i] for i in fit])
+            return head.predict_proba(X[test])
+
+        return fit_predict
+
+    def lexical(surface_weight: float):
+        def fit_predict(fit: np.ndarray, test: np.ndarray) -> np.ndarray:
+            head = LexicalSingleLabelClassifier(
+                GENRES, C=config.fast_genre_C, surface_weight=surface_weight
+            )
+            return head.fit(texts[fit], [y[i] for i in fit]).predict_proba(texts[test])
+
+        return fit_predict
+
+    def one_vs_rest(fit: np.ndarray, test: np.ndarray) -> np.ndarray:
+        head = LexicalMultiLabelClassifier(GENRES, C=config.lexical_C)
+        return head.fit(texts[fit], np.eye(len(GENRES), dtype=np.int8)[gold[fit]]).predict_proba(
+            texts[test]
+        )
+
+    if args.fast:
+        heads = {
+            "one-vs-rest words (before)": one_vs_rest,
+            "words": lexical(0.0),
+            "surface+words": lexical(config.fast_genre_surface_weight),
+        }
+    else:
+        heads = {"text": dense(text), "surface+text": dense(np.hstack([surface, text]))}
+
+    def oof(fit_predict, rows: np.ndarray, fold: np.ndarray) -> np.ndarray:
         out = np.zeros((len(ids), len(GENRES)), np.float32)
         for k in range(args.folds):
             test, fit = rows[fold[rows] == k], rows[fold[rows] != k]
-            head = SingleLabelClassifier(GENRES, C=args.genre_C).fit(X[fit], [y[i] for i in fit])
-            out[test] = head.predict_proba(X[test])
+            out[test] = fit_predict(fit, test)
         return out
 
     def with_offsets(
@@ -99,11 +143,11 @@ def main() -> None:
     for seed in range(args.repeats):
         fold_of = _fold_of(corpus.article_ids, args.folds, seed)  # as `slant train --seed`
         fold = np.array([fold_of[uid] for uid in ids])
-        for name, X in inputs.items():
-            pooled = oof(X, np.arange(len(ids)), fold)
+        for name, fit_predict in heads.items():
+            pooled = oof(fit_predict, np.arange(len(ids)), fold)
             for code in langs:
                 rows = np.flatnonzero(lang == code)
-                for kind, P in (("own", oof(X, rows, fold)), ("pooled", pooled)):
+                for kind, P in (("own", oof(fit_predict, rows, fold)), ("pooled", pooled)):
                     for strength in strengths:  # offsets per language, as `slant train` tunes
                         pred = with_offsets(P, rows, fold, strength)
                         key = (code, f"{kind} {name}", strength)
@@ -127,7 +171,8 @@ def main() -> None:
     print(table)
     if args.record:
         append(
-            f"\n### Genre: repeated {args.folds}-fold CV of the text genre heads "
+            f"\n### Genre: repeated {args.folds}-fold CV of the "
+            f"{'`--fast` (lexical)' if args.fast else 'text'} genre heads "
             f"({args.repeats} fold seeds)\n\n"
             f"- date: {dt.date.today()}; machine: {machine()}\n- command: `{command()}`\n"
             f"- fold seed 0 is the split of `slant train --seed 0` (the model card's CV); "

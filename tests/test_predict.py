@@ -154,3 +154,57 @@ def test_class_offsets_restore_an_under_called_class() -> None:
     # a head that already separates the classes keeps zero offsets (ties: the smallest)
     sure = np.column_stack([1 - y, y]).astype(float) * 0.8 + 0.1
     np.testing.assert_array_equal(tune_class_offsets(y, sure), np.zeros(2))
+
+
+def _articles(rng: np.random.Generator, n: int) -> tuple[list[str], list[str]]:
+    """Reports quote, opinion pieces ask and exclaim; their words come from the same pool."""
+    words = ["the", "council", "plan", "city", "budget", "water", "road", "school", "vote", "week"]
+    texts, labels = [], []
+    for i in range(n):
+        first, second = (" ".join(rng.choice(words, 15)) for _ in range(2))
+        if i % 2:
+            texts.append(f"Title\n\n“{first},” {second}.\n\n“{second}.”")
+            labels.append("reporting")
+        else:
+            texts.append(f"Title\n\n{first}? {second}!\n\n{second}?")
+            labels.append("opinion")
+    return texts, labels
+
+
+def test_lexical_single_label_head_reads_the_surface_when_words_do_not_separate() -> None:
+    from slant.predict import LexicalSingleLabelClassifier
+
+    rng = np.random.default_rng(0)
+    texts, labels = _articles(rng, 120)
+    fit, held = slice(0, 80), slice(80, 120)
+
+    def held_out_accuracy(surface_weight: float) -> float:
+        head = LexicalSingleLabelClassifier(("opinion", "reporting"), surface_weight=surface_weight)
+        head.fit(texts[fit], labels[fit])
+        probs = head.predict_proba(texts[held])
+        np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+        return float(np.mean(np.array(head.predict(texts[held])) == np.array(labels[held])))
+
+    assert held_out_accuracy(1.0) == 1.0
+    assert held_out_accuracy(0.0) < 0.75
+
+
+def test_lexical_single_label_head_round_trips_through_its_state() -> None:
+    from slant.predict import LexicalSingleLabelClassifier
+
+    rng = np.random.default_rng(1)
+    texts, labels = _articles(rng, 40)
+    head = LexicalSingleLabelClassifier(("opinion", "reporting", "satire"), surface_weight=0.3)
+    head.fit(texts, labels)
+    copy = LexicalSingleLabelClassifier.from_state(head.labels, head.get_state())
+    np.testing.assert_array_equal(copy.predict_proba(texts), head.predict_proba(texts))
+    assert copy.surface_weight == pytest.approx(0.3)
+    # a genre never seen in training gets (almost) no probability
+    assert head.predict_proba(texts)[:, 2].max() < 1e-6
+
+
+def test_lexical_single_label_head_refuses_mismatched_labels() -> None:
+    from slant.predict import LexicalSingleLabelClassifier
+
+    with pytest.raises(ValueError, match="2 texts but 1 labels"):
+        LexicalSingleLabelClassifier(("a", "b")).fit(["one", "two"], ["a"])

@@ -60,7 +60,7 @@ def test_training_with_the_same_seed_is_deterministic(tiny_model: Path, retraine
 
 def test_model_card_records_how_the_model_was_made(tiny_model: Path) -> None:
     card = _card(tiny_model)
-    assert card["format_version"] == 5
+    assert card["format_version"] == 6
     assert card["labels"] == {
         "genres": list(GENRES),
         "frames": list(FRAMES),
@@ -404,3 +404,35 @@ def test_genre_heads_read_the_article_surface_beside_its_features(retrained) -> 
     reads_surface = head.coef_[:, :SURFACE_WIDTH].any()
     moved = model.genre_proba(features, surface + 3.0, "en")
     assert (not np.allclose(moved, model.genre_proba(features, surface, "en"))) == reads_surface
+
+
+def test_fast_genre_heads_give_genre_probabilities_from_the_words(retrained) -> None:
+    from slant.predict import LexicalSingleLabelClassifier, shift_classes
+
+    model, _ = retrained
+    text = read_article(sorted(FIXTURE_ARTICLES.glob("article*.txt"))[0])
+    for lang in ("en", None, "xx"):
+        genre, frames = model.fast_article_proba(text, lang)
+        assert genre.shape == (len(GENRES),) and frames.shape == (len(FRAMES),)
+        np.testing.assert_allclose(genre.sum(), 1.0, rtol=1e-5)
+    head = model.fast_genre.get("en", model.fast_genre["any"])
+    assert isinstance(head, LexicalSingleLabelClassifier)
+    expected = shift_classes(head.predict_proba([text]), model.thresholds_for("fast.genre", "en"))
+    np.testing.assert_allclose(model.fast_article_proba(text, "en")[0], expected[0], rtol=1e-6)
+
+
+def test_a_head_shared_by_languages_is_saved_once(retrained, tmp_path: Path) -> None:
+    import dataclasses
+
+    model, _ = retrained
+    pooled = model.fast_genre["any"]
+    sharing = dataclasses.replace(model, fast_genre={**model.fast_genre, "xx": pooled})
+    weights = _weights(sharing.save(tmp_path / "model"))
+    assert str(weights["fast_genre.xx.same_as"]) == "fast_genre.any"
+    assert not any(k.startswith("fast_genre.xx.") and k != "fast_genre.xx.same_as" for k in weights)
+    loaded = Model.load(tmp_path / "model")
+    assert loaded.fast_genre["xx"] is loaded.fast_genre["any"]
+    text = read_article(sorted(FIXTURE_ARTICLES.glob("article*.txt"))[0])
+    np.testing.assert_array_equal(
+        loaded.fast_genre["xx"].predict_proba([text]), pooled.predict_proba([text])
+    )

@@ -16,6 +16,7 @@ from slant.labels import FRAMES, GENRES, TECHNIQUES
 from slant.predict import (
     DenseHead,
     LexicalMultiLabelClassifier,
+    LexicalSingleLabelClassifier,
     MultiLabelClassifier,
     SingleLabelClassifier,
     dense_head_from_state,
@@ -23,10 +24,11 @@ from slant.predict import (
 )
 from slant.spans import SpanTagger
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 DEFAULT_MODEL_DIR = Path(__file__).parent / "model"
 CARD_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
+SAME_AS = "same_as"  # array naming the prefix a shared head was saved under
 ANY_LANGUAGE = "any"  # thresholds used for languages the model was not tuned on
 
 
@@ -49,7 +51,7 @@ class Model:
     genre: dict[str, SingleLabelClassifier]  # ISO language or ANY_LANGUAGE -> genre head
     spans: SpanTagger
     fast_frames: LexicalMultiLabelClassifier
-    fast_genre: dict[str, LexicalMultiLabelClassifier]
+    fast_genre: dict[str, LexicalSingleLabelClassifier]  # ISO language or ANY_LANGUAGE
     # a language's frame head where CV preferred another to ``frames`` (e.g. one reading the
     # article's text without its technique profile)
     frames_by_language: dict[str, MultiLabelClassifier] = field(default_factory=dict)
@@ -167,7 +169,12 @@ class Model:
         }
         if self.context is not None:
             heads["context"] = self.context
+        saved_as: dict[int, str] = {}  # a head shared by languages is written once
         for prefix, head in heads.items():
+            if id(head) in saved_as:
+                arrays[f"{prefix}.{SAME_AS}"] = np.array(saved_as[id(head)])
+                continue
+            saved_as[id(head)] = prefix
             for key, value in head.get_state().items():
                 arrays[f"{prefix}.{key}"] = value
         for kind, table in self.thresholds.items():
@@ -220,10 +227,25 @@ class Model:
         with np.load(weights_path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
 
+        def resolved(prefix: str) -> str:
+            """Where a head shared by several languages was saved (see ``save``)."""
+            alias = arrays.get(f"{prefix}.{SAME_AS}")
+            return prefix if alias is None else str(alias)
+
         def part(prefix: str) -> dict[str, np.ndarray]:
+            prefix = resolved(prefix)
             return {
                 k[len(prefix) + 1 :]: v for k, v in arrays.items() if k.startswith(prefix + ".")
             }
+
+        loaded: dict[str, Any] = {}
+
+        def shared(kind: Any, labels: Sequence[str], prefix: str) -> Any:
+            """The head saved under ``prefix``, loaded once however many languages share it."""
+            key = resolved(prefix)
+            if key not in loaded:
+                loaded[key] = kind.from_state(labels, part(key))
+            return loaded[key]
 
         def keys_of(prefix: str) -> list[str]:
             """The languages of a per-language head, from its ``prefix.<lang>.*`` arrays."""
@@ -242,17 +264,17 @@ class Model:
             },
             frames=MultiLabelClassifier.from_state(FRAMES, part("frames")),
             genre={
-                lang: SingleLabelClassifier.from_state(GENRES, part(f"genre.{lang}"))
+                lang: shared(SingleLabelClassifier, GENRES, f"genre.{lang}")
                 for lang in keys_of("genre")
             },
             spans=SpanTagger.from_state(TECHNIQUES, part("spans")),
             fast_frames=LexicalMultiLabelClassifier.from_state(FRAMES, part("fast_frames")),
             fast_genre={
-                lang: LexicalMultiLabelClassifier.from_state(GENRES, part(f"fast_genre.{lang}"))
+                lang: shared(LexicalSingleLabelClassifier, GENRES, f"fast_genre.{lang}")
                 for lang in keys_of("fast_genre")
             },
             frames_by_language={
-                lang: MultiLabelClassifier.from_state(FRAMES, part(f"frames_by_language.{lang}"))
+                lang: shared(MultiLabelClassifier, FRAMES, f"frames_by_language.{lang}")
                 for lang in keys_of("frames_by_language")
             },
             zero_shot_lexical=(

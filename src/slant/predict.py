@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
+from scipy import sparse
 
-from slant.encode import TfidfEncoder
+from slant.encode import SURFACE_WIDTH, TfidfEncoder, article_surface
+from slant.segment import paragraphs
 
 # scikit-learn is imported inside the fitting functions only: analysing never needs it.
 
@@ -215,7 +217,7 @@ class SingleLabelClassifier:
             model = LogisticRegression(
                 C=self.C, class_weight="balanced", max_iter=3000, random_state=self.seed
             )
-            model.fit(np.asarray(X, np.float32), targets)
+            model.fit(X if sparse.issparse(X) else np.asarray(X, np.float32), targets)
             if len(classes) == 2:  # sklearn stores one row for two classes
                 coef[classes[1]], intercept[classes[1]] = model.coef_[0], model.intercept_[0]
                 intercept[classes[0]] = 0.0
@@ -234,7 +236,9 @@ class SingleLabelClassifier:
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        z = np.asarray(X, np.float32) @ self.coef_.T + self.intercept_
+        """``X``: dense rows, or a scipy sparse matrix (TF-IDF)."""
+        z = (X if sparse.issparse(X) else np.asarray(X, np.float32)) @ self.coef_.T
+        z = np.asarray(z, np.float32) + self.intercept_
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         return p / p.sum(axis=1, keepdims=True)
@@ -252,6 +256,86 @@ class SingleLabelClassifier:
         model = cls(labels)
         model.coef_ = state["coef"].astype(np.float32)
         model.intercept_ = state["intercept"].astype(np.float32)
+        return model
+
+
+class LexicalSingleLabelClassifier:
+    """Multinomial logistic regression over an article's TF-IDF words and, with
+    ``surface_weight`` > 0, its standardised ``article_surface`` (how much it quotes, asks,
+    exclaims and counts): the genre head of ``--fast`` mode, which has no sentence encoder.
+
+    One multinomial model, not one model per class, so the probabilities compete and the
+    genre offsets of ``tune_class_offsets`` act on calibrated log-odds; the surface separates
+    reports from opinion where the words alone do not (bench notes in docs/benchmarks.md).
+    """
+
+    def __init__(
+        self,
+        labels: Sequence[str],
+        C: float = 10.0,
+        surface_weight: float = 0.0,
+        max_features: int = 40000,
+        seed: int = 0,
+    ):
+        self.labels = tuple(labels)
+        self.C = C
+        self.surface_weight = surface_weight
+        self.max_features = max_features
+        self.seed = seed
+
+    def fit(self, texts: Sequence[str], y: Sequence[str]) -> LexicalSingleLabelClassifier:
+        if len(texts) != len(y):
+            raise ValueError(f"{len(texts)} texts but {len(y)} labels")
+        self.vectorizer_ = TfidfEncoder(self.max_features, min_df=2 if len(texts) >= 100 else 1)
+        self.vectorizer_.fit(texts)
+        surface = self._raw_surface(texts)
+        self.surface_mean_ = surface.mean(axis=0).astype(np.float32)
+        self.surface_scale_ = (surface.std(axis=0) + 1e-6).astype(np.float32)
+        self.head_ = SingleLabelClassifier(self.labels, C=self.C, seed=self.seed)
+        self.head_.fit(self._features(texts, surface), y)
+        # saved as float16 (half the file); rounded now so a loaded head predicts the same
+        self.head_.coef_ = self.head_.coef_.astype(np.float16).astype(np.float32)
+        return self
+
+    @staticmethod
+    def _raw_surface(texts: Sequence[str]) -> np.ndarray:
+        return np.array(
+            [article_surface([line.text for line in paragraphs(t)]) for t in texts], np.float32
+        ).reshape(len(texts), SURFACE_WIDTH)
+
+    def _features(self, texts: Sequence[str], surface: np.ndarray | None = None):
+        words = self.vectorizer_.transform(texts)
+        if surface is None:
+            surface = self._raw_surface(texts)
+        scaled = self.surface_weight * (surface - self.surface_mean_) / self.surface_scale_
+        return sparse.hstack([words, sparse.csr_matrix(scaled)], format="csr")
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """One row per article text, summing to 1 over ``labels``."""
+        return self.head_.predict_proba(self._features(texts))
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        return [self.labels[i] for i in self.predict_proba(texts).argmax(axis=1)]
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        return {
+            **self.vectorizer_.get_state(),
+            **self.head_.get_state(),
+            "coef": self.head_.coef_.astype(np.float16),
+            "surface_mean": self.surface_mean_,
+            "surface_scale": self.surface_scale_,
+            "surface_weight": np.array(self.surface_weight, np.float32),
+        }
+
+    @classmethod
+    def from_state(
+        cls, labels: Sequence[str], state: dict[str, np.ndarray]
+    ) -> LexicalSingleLabelClassifier:
+        model = cls(labels, surface_weight=float(state["surface_weight"]))
+        model.vectorizer_ = TfidfEncoder.from_state(state)
+        model.head_ = SingleLabelClassifier.from_state(labels, state)
+        model.surface_mean_ = state["surface_mean"].astype(np.float32)
+        model.surface_scale_ = state["surface_scale"].astype(np.float32)
         return model
 
 
