@@ -198,6 +198,10 @@ def test_lexical_single_label_head_round_trips_through_its_state() -> None:
     head.fit(texts, labels)
     copy = LexicalSingleLabelClassifier.from_state(head.labels, head.get_state())
     np.testing.assert_array_equal(copy.predict_proba(texts), head.predict_proba(texts))
+    # the scores read the word and surface columns of the one fitted model
+    dense = head._features(texts, head._raw_surface(texts)).toarray()
+    expected = head.head_.predict_proba(dense)
+    np.testing.assert_allclose(head.predict_proba(texts), expected, atol=1e-6)
     assert copy.surface_weight == pytest.approx(0.3)
     # a genre never seen in training gets (almost) no probability
     assert head.predict_proba(texts)[:, 2].max() < 1e-6

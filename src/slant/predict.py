@@ -24,6 +24,12 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
+def _softmax(z: np.ndarray) -> np.ndarray:
+    """Rows of scores (log-odds up to a constant) to rows of probabilities."""
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    return p / p.sum(axis=1, keepdims=True)
+
+
 def _fit_binary(X: np.ndarray, y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, float]:
     if y.min() == y.max():  # a label never (or always) seen: a constant, calibrated to the prior
         prior = np.clip(y.mean(), 1e-4, 1 - 1e-4)
@@ -236,12 +242,7 @@ class SingleLabelClassifier:
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """``X``: dense rows, or a scipy sparse matrix (TF-IDF)."""
-        z = (X if sparse.issparse(X) else np.asarray(X, np.float32)) @ self.coef_.T
-        z = np.asarray(z, np.float32) + self.intercept_
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        return p / p.sum(axis=1, keepdims=True)
+        return _softmax(np.asarray(X, np.float32) @ self.coef_.T + self.intercept_)
 
     def predict(self, X: np.ndarray) -> list[str]:
         return [self.labels[i] for i in self.predict_proba(X).argmax(axis=1)]
@@ -295,6 +296,7 @@ class LexicalSingleLabelClassifier:
         self.head_.fit(self._features(texts, surface), y)
         # saved as float16 (half the file); rounded now so a loaded head predicts the same
         self.head_.coef_ = self.head_.coef_.astype(np.float16).astype(np.float32)
+        self._weights = None
         return self
 
     @staticmethod
@@ -303,16 +305,25 @@ class LexicalSingleLabelClassifier:
             [article_surface([line.text for line in paragraphs(t)]) for t in texts], np.float32
         ).reshape(len(texts), SURFACE_WIDTH)
 
-    def _features(self, texts: Sequence[str], surface: np.ndarray | None = None):
+    def _scaled(self, surface: np.ndarray) -> np.ndarray:
+        return self.surface_weight * (surface - self.surface_mean_) / self.surface_scale_
+
+    def _features(self, texts: Sequence[str], surface: np.ndarray):
         words = self.vectorizer_.transform(texts)
-        if surface is None:
-            surface = self._raw_surface(texts)
-        scaled = self.surface_weight * (surface - self.surface_mean_) / self.surface_scale_
-        return sparse.hstack([words, sparse.csr_matrix(scaled)], format="csr")
+        return sparse.hstack([words, sparse.csr_matrix(self._scaled(surface))], format="csr")
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """One row per article text, summing to 1 over ``labels``."""
-        return self.head_.predict_proba(self._features(texts))
+        if getattr(self, "_weights", None) is None:  # word and surface columns, laid out once
+            coef, width = self.head_.coef_, len(self.vectorizer_.vocabulary_)
+            self._weights = (
+                np.ascontiguousarray(coef[:, :width].T),
+                np.ascontiguousarray(coef[:, width:].T),
+            )
+        words, surface = self._weights
+        z = self.vectorizer_.transform(texts) @ words
+        z += self._scaled(self._raw_surface(texts)) @ surface
+        return _softmax(z + self.head_.intercept_)
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         return [self.labels[i] for i in self.predict_proba(texts).argmax(axis=1)]
@@ -399,10 +410,7 @@ def _log_scores(P: np.ndarray) -> np.ndarray:
 def shift_classes(P: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Class probabilities ``P`` (or any positive scores: rows are renormalised) with ``offsets``
     added to their log-odds: the same model under other class priors."""
-    z = _log_scores(P) + np.asarray(offsets)
-    z -= z.max(axis=1, keepdims=True)
-    p = np.exp(z)
-    return (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+    return _softmax(_log_scores(P) + np.asarray(offsets)).astype(np.float32)
 
 
 def tune_class_offsets(
