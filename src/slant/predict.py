@@ -291,7 +291,8 @@ class LexicalSingleLabelClassifier:
         self.vectorizer_.fit(texts)
         surface = self._raw_surface(texts)
         self.surface_mean_ = surface.mean(axis=0).astype(np.float32)
-        self.surface_scale_ = (surface.std(axis=0) + 1e-6).astype(np.float32)
+        spread = surface.std(axis=0)  # a column constant in training keeps its raw scale
+        self.surface_scale_ = np.where(spread > 1e-6, spread, 1.0).astype(np.float32)
         self.head_ = SingleLabelClassifier(self.labels, C=self.C, seed=self.seed)
         self.head_.fit(self._features(texts, surface), y)
         # saved as float16 (half the file); rounded now so a loaded head predicts the same
