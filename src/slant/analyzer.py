@@ -212,12 +212,12 @@ class Analyzer:
                 Paragraph(line.number, line.start, line.end, line.text, techniques)
             )
 
+        surface = article_surface(texts)[None, :]  # both genre heads read how it is written
         if embeddings is None:
-            genre_p, frame_p = model.fast_article_proba(source.text, lang)
+            genre_p, frame_p = model.fast_article_proba(source.text, surface, lang)
             frame_on = frame_p >= model.thresholds_for("fast.frames", lang)
         else:
             features = article_features(embeddings, probs)[None, :]
-            surface = article_surface(texts)[None, :]
             genre_p = model.genre_proba(features, surface, lang)[0]
             frame_p = model.frame_proba(features, lang)[0]
             frame_on = frame_p >= model.thresholds_for("frames", lang)

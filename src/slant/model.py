@@ -140,11 +140,14 @@ class Model:
         proba = head.predict_proba(np.hstack([surface, features]))
         return shift_classes(proba, self.thresholds_for("genre", language))
 
-    def fast_article_proba(self, text: str, language: str | None) -> tuple[np.ndarray, np.ndarray]:
-        """Genre and frame probabilities from the article's words alone (``fast`` mode)."""
+    def fast_article_proba(
+        self, text: str, surface: np.ndarray, language: str | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Genre and frame probabilities from the article's words and its ``article_surface``
+        (one row), without the encoder (``fast`` mode)."""
         head = self.fast_genre.get(language or ANY_LANGUAGE, self.fast_genre[ANY_LANGUAGE])
         genre = shift_classes(
-            head.predict_proba([text]), self.thresholds_for("fast.genre", language)
+            head.predict_proba([text], surface), self.thresholds_for("fast.genre", language)
         )
         return genre[0], self.fast_frames.predict_proba([text])[0]
 

@@ -30,6 +30,11 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return p / p.sum(axis=1, keepdims=True)
 
 
+def _new_tfidf(max_features: int, n_texts: int) -> TfidfEncoder:
+    # min_df=2 drops one-off words, except in tiny corpora where it would drop everything
+    return TfidfEncoder(max_features, min_df=2 if n_texts >= 100 else 1)
+
+
 def _fit_binary(X: np.ndarray, y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, float]:
     if y.min() == y.max():  # a label never (or always) seen: a constant, calibrated to the prior
         prior = np.clip(y.mean(), 1e-4, 1 - 1e-4)
@@ -287,8 +292,7 @@ class LexicalSingleLabelClassifier:
     def fit(self, texts: Sequence[str], y: Sequence[str]) -> LexicalSingleLabelClassifier:
         if len(texts) != len(y):
             raise ValueError(f"{len(texts)} texts but {len(y)} labels")
-        self.vectorizer_ = TfidfEncoder(self.max_features, min_df=2 if len(texts) >= 100 else 1)
-        self.vectorizer_.fit(texts)
+        self.vectorizer_ = _new_tfidf(self.max_features, len(texts)).fit(texts)
         surface = self._raw_surface(texts)
         self.surface_mean_ = surface.mean(axis=0).astype(np.float32)
         spread = surface.std(axis=0)  # a column constant in training keeps its raw scale
@@ -313,17 +317,20 @@ class LexicalSingleLabelClassifier:
         words = self.vectorizer_.transform(texts)
         return sparse.hstack([words, sparse.csr_matrix(self._scaled(surface))], format="csr")
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """One row per article text, summing to 1 over ``labels``."""
+    def predict_proba(self, texts: Sequence[str], surface: np.ndarray | None = None) -> np.ndarray:
+        """One row per article text, summing to 1 over ``labels``. ``surface``: the texts'
+        ``article_surface`` rows, when the caller has them already."""
         if getattr(self, "_weights", None) is None:  # word and surface columns, laid out once
             coef, width = self.head_.coef_, len(self.vectorizer_.vocabulary_)
             self._weights = (
                 np.ascontiguousarray(coef[:, :width].T),
                 np.ascontiguousarray(coef[:, width:].T),
             )
-        words, surface = self._weights
-        z = self.vectorizer_.transform(texts) @ words
-        z += self._scaled(self._raw_surface(texts)) @ surface
+        word_weights, surface_weights = self._weights
+        z = self.vectorizer_.transform(texts) @ word_weights
+        if surface is None:
+            surface = self._raw_surface(texts)
+        z += self._scaled(np.asarray(surface, np.float32)) @ surface_weights
         return _softmax(z + self.head_.intercept_)
 
     def predict(self, texts: Sequence[str]) -> list[str]:
@@ -481,8 +488,7 @@ class LexicalMultiLabelClassifier:
         return self
 
     def _new_vectorizer(self, n_texts: int) -> TfidfEncoder:
-        # min_df=2 drops one-off words, except in tiny corpora where it would drop everything
-        return TfidfEncoder(self.max_features, min_df=2 if n_texts >= 100 else 1)
+        return _new_tfidf(self.max_features, n_texts)
 
     def predict_proba(self, texts: Sequence[str], unknown_as_zero: bool = False) -> np.ndarray:
         """``unknown_as_zero``: a text with no word (or word pair) in the vocabulary gets 0 for
