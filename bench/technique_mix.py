@@ -17,10 +17,17 @@ import argparse
 import datetime as dt
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
 from record import append, command, machine
-from technique_cv import add_arguments, language_micro_f1, score_cells, technique_rows
+from technique_cv import (
+    TechniqueRows,
+    add_arguments,
+    language_micro_f1,
+    score_cells,
+    technique_rows,
+)
 
 from slant.labels import TECHNIQUES
 from slant.model import fuse
@@ -34,15 +41,12 @@ from slant.train import (
 SEEDS = (0, 1, 2)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    add_arguments(parser)
-    args = parser.parse_args()
-    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
-    started = time.perf_counter()
-    rows = technique_rows(args, log, span_evidence=True)
-    config, X, Y, fold, langs = rows.config, rows.X, rows.Y, rows.fold, rows.langs
-    lang_list = [str(g) for g in np.unique(langs)]
+def shipped_probabilities(
+    rows: TechniqueRows, log: Callable[[str], None]
+) -> tuple[dict[int, np.ndarray], np.ndarray]:
+    """Out-of-fold probabilities of the shipped dense head's networks (by seed) and of the
+    per-language lexical heads, trained as `slant train` trains them."""
+    config, X, Y, fold = rows.config, rows.X, rows.Y, rows.fold
 
     def network(seed: int) -> MLPMultiLabelClassifier:
         return MLPMultiLabelClassifier(
@@ -53,31 +57,47 @@ def main() -> None:
     for seed in SEEDS:
         log(f"dense head, network seed {seed}")
         singles[seed] = _oof_multilabel(X, Y, fold, config.folds, lambda s=seed: network(s))
-    averaged = np.mean([singles[s] for s in SEEDS], axis=0)
     log("lexical heads")
     P_lex = _oof_per_language(
         np.array(rows.texts, dtype=object),
         Y,
         fold,
         config.folds,
-        langs,
+        rows.langs,
         lambda: LexicalMultiLabelClassifier(TECHNIQUES, C=config.lexical_C, seed=config.seed),
     )
-    rows: list[tuple[str, str, np.ndarray]] = []
+    return singles, P_lex
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    args = parser.parse_args()
+    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    started = time.perf_counter()
+    rows = technique_rows(args, log, span_evidence=True)
+    config, Y, fold, langs = rows.config, rows.Y, rows.fold, rows.langs
+    lang_list = [str(g) for g in np.unique(langs)]
+
+    singles, P_lex = shipped_probabilities(rows, log)
+    averaged = np.mean([singles[s] for s in SEEDS], axis=0)
+    table: list[tuple[str, str, np.ndarray]] = []
     for objective in ("per_label", "micro"):
         for seed in SEEDS:
-            rows.append((f"dense, network seed {seed}", objective, singles[seed]))
-        rows.append((f"dense, {len(SEEDS)} networks averaged", objective, averaged))
+            table.append((f"dense, network seed {seed}", objective, singles[seed]))
+        table.append((f"dense, {len(SEEDS)} networks averaged", objective, averaged))
     for weight in LEXICAL_WEIGHTS[1:]:
-        rows.append((f"averaged + lexical weight {weight}", "micro", fuse(averaged, P_lex, weight)))
-    rows.append(("lexical alone", "per_label", P_lex))
-    rows.append(("lexical alone", "micro", P_lex))
+        table.append(
+            (f"averaged + lexical weight {weight}", "micro", fuse(averaged, P_lex, weight))
+        )
+    table.append(("lexical alone", "per_label", P_lex))
+    table.append(("lexical alone", "micro", P_lex))
 
     lines = [
         "| technique probabilities | thresholds | " + " | ".join(lang_list) + " | mean |",
         "|---" * (len(lang_list) + 3) + "|",
     ]
-    for name, objective, P in rows:
+    for name, objective, P in table:
         scores = list(language_micro_f1(Y, P, fold, config.folds, langs, objective).values())
         cells = score_cells(scores)
         lines.append(f"| {name} | {objective.replace('_', '-')} | " + " | ".join(cells) + " |")
