@@ -149,6 +149,30 @@ def test_fast_token_scores_equal_the_feature_matrix_product(tagger: SpanTagger, 
         )
 
 
+@pytest.mark.parametrize("which", ["fixture", "shipped"])
+def test_paragraphs_scored_together_score_as_scored_alone(tagger: SpanTagger, which: str) -> None:
+    from slant.model import Model
+
+    if which == "shipped":
+        tagger = Model.load().spans
+    lines = [(text, 10 * i) for i, text in enumerate(["", *_SCORING_TEXTS, "", "Hi"])]
+    together = tagger.token_scores_many(lines)
+    assert len(together) == len(lines)
+    for (text, offset), (toks, scores) in zip(lines, together, strict=True):
+        alone_toks, alone = tagger.token_scores(text, offset)
+        assert toks == alone_toks and scores.shape == (len(toks), len(TECHNIQUES))
+        np.testing.assert_allclose(scores, alone, rtol=1e-5, atol=1e-6)
+    assert tagger.token_scores_many([]) == []
+
+
+def test_a_tagger_pickles_without_its_prediction_tables(tagger: SpanTagger) -> None:
+    import pickle
+
+    before = tagger.token_scores(_SCORING_TEXTS[0])[1]  # builds the tables
+    copy = pickle.loads(pickle.dumps(tagger))
+    np.testing.assert_allclose(copy.token_scores(_SCORING_TEXTS[0])[1], before, rtol=1e-6)
+
+
 def test_evidence_is_each_techniques_peak_and_mean_word_probability(tagger: SpanTagger) -> None:
     texts = ["Those thugs signed the vile plan.", "The plan was signed on Monday.", "  "]
     evidence = tagger.evidence(texts)

@@ -185,12 +185,19 @@ class Analyzer:
         else:
             token_scores = None
             if model.span_evidence:
-                scored = [model.spans.token_scores(line.text, line.start) for line in lines]
+                scored = model.spans.token_scores_many([(line.text, line.start) for line in lines])
                 token_scores = [scores for _, scores in scored]
             probs, table = model.technique_proba(
                 model.technique_features(features, texts, token_scores), texts, lang
             )
             on = probs >= model.thresholds_for("techniques", table)
+        if embeddings is None:  # only the paragraphs with a technique need their words scored
+            with_technique = np.flatnonzero(on.any(axis=1)).tolist()
+            found_scores = model.spans.token_scores_many(
+                [(lines[i].text, lines[i].start) for i in with_technique]
+            )
+            for i, ready in zip(with_technique, found_scores, strict=True):
+                scored[i] = ready
         paragraphs_out = []
         for line, p, flags, ready in zip(lines, probs, on, scored, strict=True):
             found = [TECHNIQUES[j] for j in np.flatnonzero(flags)]

@@ -13,8 +13,9 @@ a clause (see ``SpanTagger``). Measured by ``bench/spans.py``.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from slant.encode import SentenceEncoder
 
 _QUOTES = set('"“”«»„')
+_MAX_ROWS = 100_000  # token texts whose summed weights are kept (``SpanTagger._rows_of``)
 MAX_GAP = 0  # tokens below the grow threshold allowed inside one span (hysteresis bridges the rest)
 
 
@@ -138,37 +140,57 @@ _CONTEXT_NAMES = [
 ]
 
 
-def _context_codes(texts: Sequence[str], words: Sequence[str]) -> list[np.ndarray]:
-    """The features of ``token_features`` that depend on a token's place, as one code per token
-    for each kind of ``_CONTEXT_NAMES``, for ``SpanTagger._linear_scores``. Keep the two in step
+def _context_codes(
+    texts: Sequence[str], words: Sequence[str], lengths: np.ndarray
+) -> list[np.ndarray]:
+    """The features of ``token_features`` that depend on a token's place in its paragraph, as
+    one code per token for each kind of ``_CONTEXT_NAMES``, for ``SpanTagger._linear_scores_many``
+    (``texts``: the tokens of paragraphs of ``lengths`` tokens, end to end). Keep the two in step
     (a test checks they agree)."""
-    n = len(texts)
+    n, count = len(texts), len(lengths)
     idx = np.arange(n)
+    para = np.repeat(np.arange(count), lengths)
+    first = (np.cumsum(lengths) - lengths)[para]  # index of the paragraph's first token
+    last = first + lengths[para] - 1
+    in_para = idx - first
     is_end = np.fromiter((t in _ENDS for t in texts), bool, n)
     is_quote = np.fromiter((t in _QUOTES for t in texts), bool, n)
     # tokens since the sentence began: since the last sentence end before the token
-    last_end = np.maximum.accumulate(np.where(is_end, idx, -1))
-    in_sentence = idx - np.concatenate([[-1], last_end[:-1]]) - 1
+    end_before = np.concatenate([[-1], np.maximum.accumulate(np.where(is_end, idx, -1))[:-1]])
+    in_sentence = idx - np.maximum(end_before, first - 1) - 1
     # the punctuation that ends each token's sentence: the first end mark at or after it
     next_end = np.minimum.accumulate(np.where(is_end, idx, n)[::-1])[::-1]
-    end_code = np.array([_END_CODE[texts[j]] if j < n else 0 for j in next_end.tolist()], np.intp)
-    quotes = np.flatnonzero(is_quote)
-    if len(quotes):
-        dq = np.minimum(np.abs(idx[:, None] - quotes[None, :]).min(axis=1), 6)
-    else:
-        dq = np.full(n, 7)
+    end_code = np.zeros(n, np.intp)
+    inside = next_end <= last
+    end_code[inside] = [_END_CODE[texts[j]] for j in next_end[inside].tolist()]
+    # quote marks: how many opened so far, and the distance to the nearest in the paragraph
+    quotes_so_far = np.cumsum(is_quote)
+    before_paragraph = (quotes_so_far - is_quote)[first]
+    far = n + 7
+    quote_before = np.maximum.accumulate(np.where(is_quote, idx, -far))
+    quote_after = np.minimum.accumulate(np.where(is_quote, idx, n + far)[::-1])[::-1]
+    dq = np.minimum(
+        np.where(quote_before >= first, idx - quote_before, far),
+        np.where(quote_after <= last, quote_after - idx, far),
+    )
+    dq = np.where(dq == far, 7, np.minimum(dq, 6))
     upper = np.fromiter((t[:1].isupper() for t in texts), bool, n)
-    counts = Counter(words)
-    rep = np.fromiter((len(w) > 3 and counts[w] > 1 for w in words), bool, n)
+    # repeated words: a word's count within its paragraph
+    ids: dict[str, int] = {}
+    word_ids = np.fromiter((ids.setdefault(w, len(ids)) for w in words), np.intp, n)
+    _, inverse, counts = np.unique(
+        para * max(len(ids), 1) + word_ids, return_inverse=True, return_counts=True
+    )
+    long = np.fromiter((len(w) > 3 for w in words), bool, n)
     return [
-        np.minimum(idx, 5),
-        np.minimum(n - 1 - idx, 5),
+        np.minimum(in_para, 5),
+        np.minimum(last - idx, 5),
         np.minimum(in_sentence, 6),
         end_code,
-        np.cumsum(is_quote) % 2,
+        (quotes_so_far - before_paragraph) % 2,
         dq,
         ((in_sentence > 0) & upper).astype(np.intp),
-        rep.astype(np.intp),
+        (long & (counts[inverse] > 1)).astype(np.intp),
     ]
 
 
@@ -244,11 +266,27 @@ class SpanTagger:
         self.sentence_level_ = np.zeros(n, bool)
         self.stop_words_: frozenset[str] = frozenset()
         self.clusters_: WordClusters | None = None
-        self._weights: np.ndarray | None = None  # prediction caches (``_linear_scores``)
-        self._word_cache: dict[tuple[str, str], np.ndarray] = {}
+        self._forget_scoring()
+
+    def _forget_scoring(self) -> None:
+        # prediction tables (``_prepare_scoring``), built on first use
+        self._weights: np.ndarray | None = None
+        self._lock = threading.Lock()  # guards the table of token texts, which grows
+        self._word_rows: dict[str, int] = {}
+        self._word_table = np.zeros((0, 5, len(self.labels)), np.float32)
+        self._start_row = self._end_row = 0
+        self._cluster_table = np.zeros((1, 3, len(self.labels)), np.float32)
         self._pair_rows: dict[str, tuple[int, int]] = {}
         self._no_pair = (0, 0)
         self._context_rows: list[np.ndarray] = []
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a lock cannot be pickled (spawned workers); the tables are rebuilt on first use
+        return {name: value for name, value in self.__dict__.items() if not name.startswith("_")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._forget_scoring()
 
     def _matrix(self, feats: Iterable[list[str]]) -> sp.csr_matrix:
         indptr, indices = [0], []
@@ -324,7 +362,7 @@ class SpanTagger:
             )
         self.coef_ = np.stack([w for w, _ in fitted]).astype(np.float16)
         self.intercept_ = np.array([b for _, b in fitted], np.float32)
-        self._weights = None
+        self._forget_scoring()
         return self
 
     def _fit_clusters(self, examples: Sequence[SpanExample]) -> WordClusters:
@@ -360,106 +398,166 @@ class SpanTagger:
 
         ``encoder`` (optional) places words unseen in training in a word cluster.
         """
-        toks = tokens(text, offset)
-        if not toks:
-            return toks, np.zeros((0, len(self.labels)), np.float32)
-        z = self._linear_scores(toks, self._cluster_ids(toks, encoder))
-        return toks, 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        return self.token_scores_many([(text, offset)], encoder)[0]
+
+    def token_scores_many(
+        self, lines: Sequence[tuple[str, int]], encoder: SentenceEncoder | None = None
+    ) -> list[tuple[list[Segment], np.ndarray]]:
+        """``token_scores`` of each (text, offset), computed together: an article's paragraphs
+        in one pass cost little more than one paragraph."""
+        if not lines:
+            return []
+        toks = [tokens(text, offset) for text, offset in lines]
+        flat = [t for paragraph in toks for t in paragraph]
+        clusters = self._cluster_ids(flat, encoder)
+        z = self._linear_scores_many(toks, clusters)
+        p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        bounds = np.cumsum([len(t) for t in toks])[:-1]
+        return list(zip(toks, np.split(p, bounds), strict=True))
 
     def _linear_scores(
         self, toks: Sequence[Segment], clusters: Sequence[int | None] | None
     ) -> np.ndarray:
-        """``_matrix(token_features(toks, clusters)) @ coef.T + intercept``, computed faster.
+        """``_matrix(token_features(toks, clusters)) @ coef.T + intercept``, computed faster."""
+        return self._linear_scores_many([toks], clusters)
 
-        Every feature of a token is a function of one word (itself or a neighbour at a fixed
-        distance), of a word pair, or of a small position code; so the weights of each word's
-        features are summed once, cached, and shifted into place, and the rest is gathered from
-        tables built once per model. Building the feature strings dominated analysis time.
+    def _linear_scores_many(
+        self, paragraphs: Sequence[Sequence[Segment]], clusters: Sequence[int | None] | None
+    ) -> np.ndarray:
+        """``_linear_scores`` of every paragraph, stacked; ``clusters`` of all their tokens.
+
+        Every feature of a token is a function of one token (itself or a neighbour at a fixed
+        distance), of its word cluster or a neighbour's, of a word pair, or of a small position
+        code; so the weights of each token text's features are summed once into a table, the
+        paragraphs are laid end to end with two padding tokens at each side, and the table rows
+        are gathered and shifted into place. Building the feature strings dominated analysis.
         """
-        if self._weights is None:
-            self._prepare_scoring()
+        with self._lock:
+            if self._weights is None:
+                self._prepare_scoring()
         W = self._weights
-        texts = [t.text for t in toks]
+        lengths = np.array([len(p) for p in paragraphs], np.intp)
+        n, count = int(lengths.sum()), len(paragraphs)
+        if n == 0:
+            return np.zeros((0, len(self.labels)), np.float32)
+        texts = [t.text for paragraph in paragraphs for t in paragraph]
         words = [t.lower() for t in texts]
-        ids = [("" if c is None else str(c)) for c in clusters] if clusters else [""] * len(toks)
-
-        if len(self._word_cache) > 100_000:  # bounded: a long run sees endless new words
-            self._word_cache.clear()
-        # rows of a word's block: its own features, then its weight on the token before it,
-        # after it, two before and two after
-        keys = list(zip(texts, ids, strict=True))
-        blocks = np.stack(_cached(self._word_cache, keys, self._cache_words))
-        start, end = self._word_block("<s>"), self._word_block("</s>")
+        # the padded layout: <s> <s> tokens </s> </s>, paragraph after paragraph
+        para = np.repeat(np.arange(count), lengths)
+        where = np.arange(n) + 4 * para + 2
+        end_pads = np.cumsum(lengths) + 4 * np.arange(count) + 2
+        size = n + 4 * count
+        with self._lock:
+            rows = np.full(size, self._start_row, np.intp)
+            rows[where] = self._rows_of(texts)
+            rows[end_pads] = rows[end_pads + 1] = self._end_row
+            blocks = self._word_table[rows]
+        # rows of a token's block: its own features, then its weight on the token after it,
+        # before it, two after and two before
         z = blocks[:, 0].copy()
         z[1:] += blocks[:-1, 1]
-        z[0] += start[1]
         z[:-1] += blocks[1:, 2]
-        z[-1] += end[2]
         z[2:] += blocks[:-2, 3]
-        z[:2] += start[3]
         z[:-2] += blocks[2:, 4]
-        z[-2:] += end[4]
-        # pair i of the padded words is (word i-1, word i): "pw" of token i, "wn" of token i-1
-        padded = ["<s>", *words, "</s>"]
+        if clusters is not None:
+            codes = np.full(size, len(self._cluster_table) - 1, np.intp)
+            codes[where] = [len(self._cluster_table) - 1 if c is None else c for c in clusters]
+            by_cluster = self._cluster_table[codes]
+            z += by_cluster[:, 0]
+            z[1:] += by_cluster[:-1, 1]
+            z[:-1] += by_cluster[1:, 2]
+        # pair q of the padded words is (word q, word q+1): "wn" of the first, "pw" of the next
+        padded = ["<s>"] * size
+        for q, word in zip(where.tolist(), words, strict=True):
+            padded[q] = word
+        for q in end_pads.tolist():
+            padded[q] = padded[q + 1] = "</s>"
         get, neither = self._pair_rows.get, self._no_pair
-        pairs = W[np.array([get(a + "_" + b, neither) for a, b in pairwise(padded)])]
-        z += pairs[:-1, 0]
-        z += pairs[1:, 1]
-        for codes, rows in zip(_context_codes(texts, words), self._context_rows, strict=True):
-            z += W[rows[codes]]
+        pairs = W[np.array([get(a + "_" + b, neither) for a, b in pairwise(padded)], np.intp)]
+        z[1:] += pairs[:, 0]
+        z[:-1] += pairs[:, 1]
+        z = z[where]
+        codes = _context_codes(texts, words, lengths)
+        for code, table in zip(codes, self._context_rows, strict=True):
+            z += W[table[code]]
         return z + self.intercept_
 
     def _prepare_scoring(self) -> None:
-        """The tables of ``_linear_scores``: weights by feature (plus a zero row for features
-        not in the vocabulary), the rows of each word pair's features and of each position
-        feature."""
+        """The tables of ``_linear_scores_many``: weights by feature (plus a zero row for features
+        not in the vocabulary), the rows of each word pair's features, of each position feature
+        and of each word cluster's features, and the table of token texts seen so far."""
         coef = np.asarray(self.coef_, np.float32).T
         self._weights = np.vstack([coef, np.zeros((1, coef.shape[1]), np.float32)])
-        missing = len(self.vocabulary_)
+        vocab, missing = self.vocabulary_, len(self.vocabulary_)
         pairs: dict[str, list[int]] = {}
-        for feature, row in self.vocabulary_.items():
+        for feature, row in vocab.items():
             if feature.startswith(("pw=", "wn=")):
                 pairs.setdefault(feature[3:], [missing, missing])[feature[0] == "w"] = row
         self._pair_rows = {pair: (pw, wn) for pair, (pw, wn) in pairs.items()}
         self._no_pair = (missing, missing)
         self._context_rows = [
-            np.array([self.vocabulary_.get(name, missing) for name in names])
-            for names in _CONTEXT_NAMES
+            np.array([vocab.get(name, missing) for name in names]) for names in _CONTEXT_NAMES
         ]
-        self._word_cache.clear()
+        k = len(self.clusters_.centroids) if self.clusters_ is not None else 0
+        # a cluster's own weight, then its weight on the token after it and before it
+        self._cluster_table = self._weights[
+            [[vocab.get(f"{role}={c}", missing) for role in ("c", "pc", "nc")] for c in range(k)]
+            + [[missing] * 3]
+        ]
+        self._clear_rows()
 
-    def _word_block(self, word: str) -> np.ndarray:
-        return _cached(self._word_cache, [(word, "")], self._cache_words)[0]
+    def _clear_rows(self) -> None:
+        self._word_rows = {}
+        self._word_table = np.zeros((1024, 5, len(self.labels)), np.float32)
+        self._start_row, self._end_row = self._rows_of(["<s>", "</s>"])
 
-    def _cache_words(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
-        """Cache a 5 x labels block per (token text, word cluster): the summed weights of the
-        token's own features (forms, shape, length, cluster), then of the features it gives the
-        token before it, after it, two before and two after."""
+    def _rows_of(self, texts: Sequence[str]) -> list[int]:
+        """The table row of each token text, adding the texts not seen before (the caller holds
+        ``_lock``). Bounded: a long run sees endless new words."""
+        rows = self._word_rows
+        if len(rows) > _MAX_ROWS:
+            self._clear_rows()
+            rows = self._word_rows
+        new = [t for t in dict.fromkeys(texts) if t not in rows]
+        if new:
+            first = len(rows)
+            need = first + len(new)
+            if need > len(self._word_table):
+                grown = np.zeros((2 * need, *self._word_table.shape[1:]), np.float32)
+                grown[:first] = self._word_table[:first]
+                self._word_table = grown
+            self._word_table[first:need] = self._text_blocks(new)
+            rows.update(zip(new, range(first, need), strict=True))
+        return [rows[t] for t in texts]
+
+    def _text_blocks(self, texts: Sequence[str]) -> np.ndarray:
+        """A 5 x labels block per token text: the summed weights of the token's own features
+        (forms, shape, length), then of the features it gives the token after it, before it,
+        two after and two before."""
         vocab, missing = self.vocabulary_, len(self.vocabulary_)
-        keys = list(dict.fromkeys(keys))
+        unknown = vocab.get(_UNKNOWN)
         rows: list[int] = []
         starts: list[int] = []
-        for text, cluster in keys:
+        for text in texts:
             word = text.lower()
-            own = [
-                "w=" + word, "s3=" + word[-3:], "s4=" + word[-4:], "pre4=" + word[:4],
-                "pre6=" + word[:6], "sh=" + _shape(text), "len=" + str(min(len(word), 12)),
-            ]  # fmt: skip
-            if cluster:
-                own.append("c=" + cluster)
             starts.append(len(rows))
-            rows.extend(vocab.get(f, missing) for f in own)
-            if rows[starts[-1]] == missing and _UNKNOWN in vocab:
-                rows.append(vocab[_UNKNOWN])
-            for role, cluster_role in (("p", "pc"), ("n", "nc"), ("pp", ""), ("nn", "")):
+            own = vocab.get("w=" + word)
+            rows += (
+                missing if own is None else own,
+                vocab.get("s3=" + word[-3:], missing),
+                vocab.get("s4=" + word[-4:], missing),
+                vocab.get("pre4=" + word[:4], missing),
+                vocab.get("pre6=" + word[:6], missing),
+                vocab.get("sh=" + _shape(text), missing),
+                vocab.get("len=" + str(min(len(word), 12)), missing),
+            )
+            if own is None and unknown is not None:
+                rows.append(unknown)
+            for role in ("p=", "n=", "pp=", "nn="):
                 starts.append(len(rows))
-                rows.append(vocab.get(f"{role}={word}", missing))
-                if cluster and cluster_role:
-                    rows.append(vocab.get(f"{cluster_role}={cluster}", missing))
-        sums = np.add.reduceat(self._weights[rows], starts, axis=0).reshape(len(keys), 5, -1)
-        fresh = dict(zip(keys, sums, strict=True))
-        self._word_cache.update(fresh)
-        return fresh
+                rows.append(vocab.get(role + word, missing))
+        sums = np.add.reduceat(self._weights[rows], starts, axis=0)
+        return sums.reshape(len(texts), 5, -1)
 
     def evidence(
         self, texts: Sequence[str], scores: Sequence[np.ndarray] | None = None
@@ -471,7 +569,7 @@ class SpanTagger:
         if not hasattr(self, "coef_"):
             return out
         if scores is None:
-            scores = [self.token_scores(text)[1] for text in texts]
+            scores = [p for _, p in self.token_scores_many([(text, 0) for text in texts])]
         for i, paragraph in enumerate(scores):
             if len(paragraph):
                 out[i] = np.concatenate([paragraph.max(axis=0), paragraph.mean(axis=0)])
@@ -581,21 +679,6 @@ class SpanTagger:
             tagger.clusters_ = WordClusters.from_state(state)
             tagger.clusters = len(tagger.clusters_.centroids)
         return tagger
-
-
-def _cached(
-    cache: dict[Any, np.ndarray],
-    keys: Sequence[Any],
-    compute: Callable[[list[Any]], dict[Any, np.ndarray]],
-) -> list[np.ndarray]:
-    """The cached vector of each key; the missing ones computed together by ``compute`` (which
-    caches them) and used as returned: another thread may clear the cache meanwhile."""
-    found = [cache.get(key) for key in keys]
-    if any(vector is None for vector in found):
-        pairs = list(zip(keys, found, strict=True))
-        fresh = compute([key for key, vector in pairs if vector is None])
-        found = [fresh[key] if vector is None else vector for key, vector in pairs]
-    return found
 
 
 def _sentence_runs(
