@@ -40,6 +40,30 @@ def test_tfidf_keeps_the_most_frequent_terms_and_round_trips() -> None:
     assert restored.transform([""]).nnz == 0
 
 
+def test_tfidf_projection_is_the_matrix_product_without_scipy() -> None:
+    encoder = TfidfEncoder(max_features=10_000, min_df=1).fit(TEXTS)
+    weights = np.random.default_rng(0).normal(size=(len(encoder.vocabulary_), 4))
+    weights = weights.astype(np.float32)
+    texts = [*TEXTS, "nothing known here", ""]
+    projected, known = encoder.project(texts, weights)
+    np.testing.assert_allclose(projected, encoder.transform(texts) @ weights, rtol=1e-5, atol=1e-6)
+    assert known.tolist() == [True] * len(TEXTS) + [False, False]
+
+
+def test_analysing_in_fast_mode_imports_no_scipy() -> None:
+    # scipy costs a third of a second of start-up; analysing builds no sparse matrix
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from slant.analyzer import Analyzer; "
+        "Analyzer(fast=True).analyze('Those cowards sold our water. Shame on them!'); "
+        "print(sorted(m for m in ('scipy', 'sklearn') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_paragraph_features_see_article_mean_and_neighbours() -> None:
     e = np.arange(12, dtype=np.float32).reshape(3, 4)
     f = paragraph_features(e)

@@ -315,25 +315,44 @@ class TfidfEncoder:
         self.idf_ = (np.log((1 + len(texts)) / (1 + counts)) + 1).astype(np.float32)
         return self
 
-    def transform(self, texts: Sequence[str]):
+    def _row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The columns of ``text``'s terms in the vocabulary and their tf-idf values."""
         from collections import Counter
 
+        tf = Counter(map(self.vocabulary_.get, self.terms(text)))
+        tf.pop(None, None)  # terms not in the vocabulary
+        if not tf:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        idx = np.fromiter(tf.keys(), np.int64, len(tf))
+        val = (1 + np.log(np.fromiter(tf.values(), np.float32, len(tf)))) * self.idf_[idx]
+        return idx, val / np.linalg.norm(val)
+
+    def transform(self, texts: Sequence[str]):
+        """A sparse (texts x vocabulary) matrix."""
         import scipy.sparse as sp
 
         indptr, indices, values = [0], [], []
         for text in texts:
-            tf = Counter(map(self.vocabulary_.get, self.terms(text)))
-            tf.pop(None, None)  # terms not in the vocabulary
-            if tf:
-                idx = np.fromiter(tf.keys(), np.int64, len(tf))
-                val = (1 + np.log(np.fromiter(tf.values(), np.float32, len(tf)))) * self.idf_[idx]
-                indices.extend(idx.tolist())
-                values.extend((val / np.linalg.norm(val)).tolist())
+            idx, val = self._row(text)
+            indices.extend(idx.tolist())
+            values.extend(val.tolist())
             indptr.append(len(indices))
         return sp.csr_matrix(
             (np.array(values, np.float32), np.array(indices, np.int64), np.array(indptr, np.int64)),
             shape=(len(texts), len(self.vocabulary_)),
         )
+
+    def project(self, texts: Sequence[str], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``transform(texts) @ weights`` (vocabulary x k), and whether each text has a term in
+        the vocabulary; without the sparse matrix, so that analysing needs no scipy import."""
+        out = np.zeros((len(texts), weights.shape[1]), np.float32)
+        known = np.zeros(len(texts), bool)
+        for i, text in enumerate(texts):
+            idx, val = self._row(text)
+            if len(idx):
+                out[i] = val @ weights[idx]
+                known[i] = True
+        return out, known
 
     def get_state(self) -> dict[str, np.ndarray]:
         terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)

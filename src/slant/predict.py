@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
-from scipy import sparse
 
 from slant.encode import SURFACE_WIDTH, TfidfEncoder, article_surface
 from slant.segment import paragraphs
@@ -220,6 +219,7 @@ class SingleLabelClassifier:
         coef = np.zeros((len(self.labels), X.shape[1]), np.float32)
         intercept = np.full(len(self.labels), -30.0, np.float32)  # classes unseen in training
         classes = np.unique(targets)
+        from scipy import sparse
         from sklearn.linear_model import LogisticRegression
 
         if len(classes) == 1:  # nothing to discriminate: always the one class seen
@@ -314,6 +314,8 @@ class LexicalSingleLabelClassifier:
         return self.surface_weight * (surface - self.surface_mean_) / self.surface_scale_
 
     def _features(self, texts: Sequence[str], surface: np.ndarray):
+        from scipy import sparse
+
         words = self.vectorizer_.transform(texts)
         return sparse.hstack([words, sparse.csr_matrix(self._scaled(surface))], format="csr")
 
@@ -327,7 +329,7 @@ class LexicalSingleLabelClassifier:
                 np.ascontiguousarray(coef[:, width:].T),
             )
         word_weights, surface_weights = self._weights
-        z = self.vectorizer_.transform(texts) @ word_weights
+        z, _ = self.vectorizer_.project(texts, word_weights)
         if surface is None:
             surface = self._raw_surface(texts)
         z += self._scaled(np.asarray(surface, np.float32)) @ surface_weights
@@ -493,12 +495,12 @@ class LexicalMultiLabelClassifier:
     def predict_proba(self, texts: Sequence[str], unknown_as_zero: bool = False) -> np.ndarray:
         """``unknown_as_zero``: a text with no word (or word pair) in the vocabulary gets 0 for
         every label instead of the same guess from label frequencies as every such text."""
-        X = self.vectorizer_.transform(texts)
         if getattr(self, "_coef32", None) is None:  # stored as float16; convert once, not per call
             self._coef32 = np.ascontiguousarray(self.coef_.T, dtype=np.float32)
-        probs = _sigmoid(X @ self._coef32 + self.intercept_)
+        z, known = self.vectorizer_.project(texts, self._coef32)
+        probs = _sigmoid(z + self.intercept_)
         if unknown_as_zero:
-            probs[X.getnnz(axis=1) == 0] = 0.0
+            probs[~known] = 0.0
         return probs
 
     def get_state(self) -> dict[str, np.ndarray]:

@@ -21,12 +21,13 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from slant.segment import Segment, paragraphs, sentences, tokens
 from slant.wordclusters import WordClusters, clusterable
 
 if TYPE_CHECKING:
+    import scipy.sparse as sp
+
     from slant.encode import SentenceEncoder
 
 _QUOTES = set('"“”«»„')
@@ -289,6 +290,8 @@ class SpanTagger:
         self._forget_scoring()
 
     def _matrix(self, feats: Iterable[list[str]]) -> sp.csr_matrix:
+        import scipy.sparse as sp
+
         indptr, indices = [0], []
         unk = self.vocabulary_.get(_UNKNOWN)
         for row in feats:
