@@ -65,6 +65,7 @@ def analyze_in_workers(
     pool = new_pool()
     in_flight: deque[tuple[list[Source], cf.Future]] = deque()
     stream = batches(sources, batch_size)
+    finished = False
     try:
         while True:
             while len(in_flight) < workers * IN_FLIGHT_PER_WORKER:
@@ -73,6 +74,7 @@ def analyze_in_workers(
                     break
                 in_flight.append((batch, pool.submit(_analyze_batch, batch, language)))
             if not in_flight:
+                finished = True
                 return
             batch, future = in_flight.popleft()
             try:
@@ -97,4 +99,7 @@ def analyze_in_workers(
                     )
             in_flight = deque((b, pool.submit(_analyze_batch, b, language)) for b, _ in in_flight)
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        # At the end, wait for the idle workers to exit: a pool left behind races the
+        # interpreter's exit hook, which may print "OSError: Bad file descriptor". When stopped
+        # early (Ctrl-C, an error), leave at once.
+        pool.shutdown(wait=finished, cancel_futures=not finished)
