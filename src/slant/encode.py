@@ -10,7 +10,7 @@ import functools
 import os
 import re
 from collections.abc import Sequence
-from itertools import pairwise
+from itertools import chain, pairwise
 from typing import Any, Protocol
 
 import numpy as np
@@ -315,43 +315,41 @@ class TfidfEncoder:
         self.idf_ = (np.log((1 + len(texts)) / (1 + counts)) + 1).astype(np.float32)
         return self
 
-    def _row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """The columns of ``text``'s terms in the vocabulary and their tf-idf values."""
+    def _entries(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The nonzero entries of ``transform(texts)``, row after row: their columns, values,
+        and the number in each row."""
         from collections import Counter
 
-        tf = Counter(map(self.vocabulary_.get, self.terms(text)))
-        tf.pop(None, None)  # terms not in the vocabulary
-        if not tf:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        idx = np.fromiter(tf.keys(), np.int64, len(tf))
-        val = (1 + np.log(np.fromiter(tf.values(), np.float32, len(tf)))) * self.idf_[idx]
-        return idx, val / np.linalg.norm(val)
+        get = self.vocabulary_.get
+        counts = [Counter(map(get, self.terms(text))) for text in texts]
+        for tf in counts:
+            tf.pop(None, None)  # terms not in the vocabulary
+        sizes = np.fromiter(map(len, counts), np.int64, len(counts))
+        total = int(sizes.sum())
+        columns = np.fromiter(chain.from_iterable(counts), np.int64, total)
+        tf = np.fromiter(chain.from_iterable(c.values() for c in counts), np.float32, total)
+        values = (1 + np.log(tf)) * self.idf_[columns]
+        row = np.repeat(np.arange(len(texts)), sizes)
+        norms = np.sqrt(np.bincount(row, weights=values * values, minlength=len(texts)))
+        return columns, (values / norms[row]).astype(np.float32), sizes
 
     def transform(self, texts: Sequence[str]):
         """A sparse (texts x vocabulary) matrix."""
         import scipy.sparse as sp
 
-        indptr, indices, values = [0], [], []
-        for text in texts:
-            idx, val = self._row(text)
-            indices.extend(idx.tolist())
-            values.extend(val.tolist())
-            indptr.append(len(indices))
-        return sp.csr_matrix(
-            (np.array(values, np.float32), np.array(indices, np.int64), np.array(indptr, np.int64)),
-            shape=(len(texts), len(self.vocabulary_)),
-        )
+        columns, values, sizes = self._entries(texts)
+        indptr = np.concatenate([[0], np.cumsum(sizes)])
+        return sp.csr_matrix((values, columns, indptr), shape=(len(texts), len(self.vocabulary_)))
 
     def project(self, texts: Sequence[str], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``transform(texts) @ weights`` (vocabulary x k), and whether each text has a term in
         the vocabulary; without the sparse matrix, so that analysing needs no scipy import."""
+        columns, values, sizes = self._entries(texts)
         out = np.zeros((len(texts), weights.shape[1]), np.float32)
-        known = np.zeros(len(texts), bool)
-        for i, text in enumerate(texts):
-            idx, val = self._row(text)
-            if len(idx):
-                out[i] = val @ weights[idx]
-                known[i] = True
+        known = sizes > 0
+        if known.any():
+            starts = (np.cumsum(sizes) - sizes)[known]
+            out[known] = np.add.reduceat(weights[columns] * values[:, None], starts, axis=0)
         return out, known
 
     def get_state(self) -> dict[str, np.ndarray]:
