@@ -286,7 +286,8 @@ class TfidfEncoder:
         if self._vocabulary is None:
             if self._terms is None:
                 raise AttributeError("TfidfEncoder is not fitted")
-            self._vocabulary = {str(t): i for i, t in enumerate(self._terms.tolist())}
+            terms = self._terms.tolist()
+            self._vocabulary = dict(zip(terms, range(len(terms)), strict=True))
         return self._vocabulary
 
     @vocabulary_.setter

@@ -668,7 +668,8 @@ class SpanTagger:
     @classmethod
     def from_state(cls, labels: Sequence[str], state: dict[str, np.ndarray]) -> SpanTagger:
         tagger = cls(labels)
-        tagger.vocabulary_ = {str(f): i for i, f in enumerate(state["vocabulary"])}
+        terms = state["vocabulary"].tolist()  # plain str: numpy scalars hash slower
+        tagger.vocabulary_ = dict(zip(terms, range(len(terms)), strict=True))
         tagger.coef_ = state["coef"]
         tagger.intercept_ = state["intercept"].astype(np.float32)
         if "thresholds" in state:  # models saved before decoding was fitted keep the defaults

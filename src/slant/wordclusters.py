@@ -147,8 +147,6 @@ class WordClusters:
 
     @classmethod
     def from_state(cls, state: dict[str, np.ndarray]) -> WordClusters:
-        table = {
-            str(w): int(c)
-            for w, c in zip(state["cluster_words"], state["cluster_ids"], strict=True)
-        }
+        words, ids = state["cluster_words"].tolist(), state["cluster_ids"].tolist()
+        table = dict(zip(words, ids, strict=True))
         return cls(state["cluster_centroids"], table)
