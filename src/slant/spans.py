@@ -17,7 +17,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import pairwise, repeat
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -538,29 +538,29 @@ class SpanTagger:
         (forms, shape, length), then of the features it gives the token after it, before it,
         two after and two before."""
         vocab, missing = self.vocabulary_, len(self.vocabulary_)
-        unknown = vocab.get(_UNKNOWN)
-        rows: list[int] = []
-        starts: list[int] = []
-        for text in texts:
-            word = text.lower()
-            starts.append(len(rows))
-            own = vocab.get("w=" + word)
-            rows += (
-                missing if own is None else own,
-                vocab.get("s3=" + word[-3:], missing),
-                vocab.get("s4=" + word[-4:], missing),
-                vocab.get("pre4=" + word[:4], missing),
-                vocab.get("pre6=" + word[:6], missing),
-                vocab.get("sh=" + _shape(text), missing),
-                vocab.get("len=" + str(min(len(word), 12)), missing),
-            )
-            if own is None and unknown is not None:
-                rows.append(unknown)
-            for role in ("p=", "n=", "pp=", "nn="):
-                starts.append(len(rows))
-                rows.append(vocab.get(role + word, missing))
-        sums = np.add.reduceat(self._weights[rows], starts, axis=0)
-        return sums.reshape(len(texts), 5, -1)
+        words = [t.lower() for t in texts]
+
+        def rows(features: Iterable[str]) -> list[int]:
+            return list(map(vocab.get, features, repeat(missing)))
+
+        own = rows("w=" + w for w in words)
+        unknown = vocab.get(_UNKNOWN, missing)
+        table = np.array(
+            [
+                own,
+                [unknown if r == missing else missing for r in own],
+                rows("s3=" + w[-3:] for w in words),
+                rows("s4=" + w[-4:] for w in words),
+                rows("pre4=" + w[:4] for w in words),
+                rows("pre6=" + w[:6] for w in words),
+                rows("sh=" + _shape(t) for t in texts),
+                rows("len=" + str(min(len(w), 12)) for w in words),
+                *(rows(role + w for w in words) for role in ("p=", "n=", "pp=", "nn=")),
+            ],
+            np.intp,
+        ).T
+        weights = self._weights[table]  # texts x 12 x labels
+        return np.concatenate([weights[:, :8].sum(axis=1, keepdims=True), weights[:, 8:]], 1)
 
     def evidence(
         self, texts: Sequence[str], scores: Sequence[np.ndarray] | None = None
