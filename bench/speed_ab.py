@@ -1,0 +1,114 @@
+"""The speed of this checkout against an earlier commit, runs interleaved.
+
+    python bench/speed_ab.py --baseline 5ccd460
+    python bench/speed_ab.py --baseline 5ccd460 --mode default --rounds 2
+
+A shared 2-core machine drifts by a third within an hour (the XLM-RoBERTa-large reference of
+bench/speed.py ran at 2.26 and 1.78 paragraphs/s on one day), so two speed sections recorded
+at different times compare the machine as much as the code. Here the baseline commit is checked
+out into a temporary git worktree and each round runs the same `slant analyze` process once
+with each tree's `src` first on the path, baseline first: both see the same machine. Reported
+per tree: the best and the median whole-process wall time over the rounds, and the best cold
+start (one article). The model files come from each tree, so a commit with another model
+compares models too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from record import append, command, machine
+
+ROOT = Path(__file__).resolve().parents[1]
+UNLABELLED = ROOT.parent / "shared/data/semeval2023t3-unlabelled"
+
+
+def timed(src: Path, args: list[str]) -> float:
+    """Wall seconds of one `python -m slant.cli` process reading ``src``."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "slant.cli", *args],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True,
+    )  # fmt: skip
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--baseline", required=True, help="a commit of this repository")
+    parser.add_argument("--mode", choices=("fast", "default"), default="fast")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--articles", type=Path, nargs="+",
+        default=sorted(UNLABELLED.glob("*/test-articles")),
+        help="folders of .txt articles (default: every language's unlabelled test articles)",
+    )  # fmt: skip
+    parser.add_argument("--record", action="store_true")
+    args = parser.parse_args()
+
+    files = sorted(f for folder in args.articles for f in folder.glob("*.txt"))
+    if not files:
+        raise SystemExit(f"no articles under {' '.join(map(str, args.articles))}")
+    extra = ["--fast"] if args.mode == "fast" else []
+    corpus = ["analyze", *map(str, args.articles), "--format", "json", *extra]
+    one = ["analyze", str(files[0]), "--format", "json", *extra]
+    revision = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", args.baseline],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "baseline"
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), revision],
+            check=True,
+        )
+        try:
+            trees = {f"baseline {revision}": tree / "src", f"this checkout ({head})": ROOT / "src"}
+            walls: dict[str, list[float]] = {name: [] for name in trees}
+            colds: dict[str, list[float]] = {name: [] for name in trees}
+            for _ in range(args.rounds):
+                for name, src in trees.items():
+                    colds[name].append(timed(src, one))
+                    walls[name].append(timed(src, corpus))
+        finally:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True
+            )
+
+    rows = [
+        f"| {name} | {min(w):.2f} | {statistics.median(w):.2f} | {len(files) / min(w):.1f} | "
+        f"{min(colds[name]):.2f} | {' '.join(f'{x:.2f}' for x in w)} |"
+        for name, w in walls.items()
+    ]
+    base, new = (min(w) for w in walls.values())
+    table = (
+        "| code | best wall (s) | median wall (s) | articles/s (best) | cold start (s) "
+        "| every round (s) |\n"
+        "|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
+        f"{args.mode} mode, {len(files)} files, {args.rounds} interleaved rounds: this checkout "
+        f"takes {new / base:.2f}x the baseline's best wall time.\n"
+    )
+    print(table)
+    if args.record:
+        append(
+            f"\n### Speed A/B: `slant analyze` {args.mode} mode, this checkout vs {revision}\n\n"
+            f"- date: {dt.date.today()}; machine: {machine()}\n"
+            f"- command: `{command()}`\n\n{table}"
+        )
+
+
+if __name__ == "__main__":
+    main()
