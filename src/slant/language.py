@@ -155,10 +155,15 @@ _SHARED = {
 _FUNCTION_WORDS = {lang: words - _SHARED for lang, words in _FUNCTION_WORDS.items()}
 _LANGUAGE_OF = {w: lang for lang, words in _FUNCTION_WORDS.items() for w in words}  # disjoint
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
-_GREEK = re.compile(r"[\u0370-\u03FF\u1F00-\u1FFF]")
-_GEORGIAN = re.compile(r"[\u10A0-\u10FF]")
-_LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
+# runs of each script's letters: summing run lengths makes one string per run, not per letter
+_CYRILLIC = re.compile(r"[\u0400-\u04FF]+")
+_GREEK = re.compile(r"[\u0370-\u03FF\u1F00-\u1FFF]+")
+_GEORGIAN = re.compile(r"[\u10A0-\u10FF]+")
+_LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]+")
+
+
+def _letters(script: re.Pattern[str], text: str) -> int:
+    return sum(map(len, script.findall(text)))
 
 
 def detect(text: str) -> str | None:
@@ -166,10 +171,10 @@ def detect(text: str) -> str | None:
     sample = text[:20000]
     scripts = Counter(
         {
-            "ru": len(_CYRILLIC.findall(sample)),
-            "el": len(_GREEK.findall(sample)),
-            "ka": len(_GEORGIAN.findall(sample)),
-            "latin": len(_LATIN.findall(sample)),
+            "ru": _letters(_CYRILLIC, sample),
+            "el": _letters(_GREEK, sample),
+            "ka": _letters(_GEORGIAN, sample),
+            "latin": _letters(_LATIN, sample),
         }
     )
     script, count = scripts.most_common(1)[0]
