@@ -165,6 +165,24 @@ def test_paragraphs_scored_together_score_as_scored_alone(tagger: SpanTagger, wh
     assert tagger.token_scores_many([]) == []
 
 
+def test_threads_sharing_a_tagger_score_as_one_thread_does(
+    tagger: SpanTagger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a service scores articles in threads; a tiny table bound makes them clear it under load
+    from concurrent.futures import ThreadPoolExecutor
+
+    import slant.spans
+
+    lines = [(text, 0) for text in _SCORING_TEXTS if text.strip()]
+    expected = [scores for _, scores in tagger.token_scores_many(lines)]
+    monkeypatch.setattr(slant.spans, "_MAX_ROWS", 8)
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(lambda _: tagger.token_scores_many(lines), range(200)))
+    for run in runs:
+        for (_, scores), want in zip(run, expected, strict=True):
+            np.testing.assert_allclose(scores, want, rtol=1e-5, atol=1e-6)
+
+
 def test_a_tagger_pickles_without_its_prediction_tables(tagger: SpanTagger) -> None:
     import pickle
 
