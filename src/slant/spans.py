@@ -180,7 +180,7 @@ def _context_codes(
     ids: dict[str, int] = {}
     word_ids = np.fromiter((ids.setdefault(w, len(ids)) for w in words), np.intp, n)
     _, inverse, counts = np.unique(
-        para * max(len(ids), 1) + word_ids, return_inverse=True, return_counts=True
+        para * len(ids) + word_ids, return_inverse=True, return_counts=True
     )
     long = np.fromiter((len(w) > 3 for w in words), bool, n)
     return [
