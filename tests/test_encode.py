@@ -121,16 +121,21 @@ def test_sentence_peaks_are_the_max_over_a_paragraphs_sentences() -> None:
             return np.array([[t.count(c) for c in "abc"] for t in texts], np.float32)
 
     encoder = Letters()
-    article = ["aaa bb. c c c c.", "b only here."]
+    article = ["aaa bb. Then c c c c.", "b only here."]
     embeddings = [encoder.encode(article)]
     (peaks,) = sentence_peaks(encoder, [article], embeddings)
     np.testing.assert_array_equal(peaks[0], [3, 2, 4])  # max of (3, 2, 0) and (0, 0, 4)
     np.testing.assert_array_equal(peaks[1], embeddings[0][1])  # one sentence: its own vector
-    _, (features,) = encode_features(encoder, [article], with_sentence_peaks=True)
+    encoded = encode_features(encoder, [article], with_sentence_peaks=True)
+    (features,), (found,) = encoded.features, encoded.sentences
     assert features.shape == (2, 12)
     np.testing.assert_array_equal(features[:, 9:], peaks)
-    _, (plain,) = encode_features(encoder, [article], with_sentence_peaks=False)
-    np.testing.assert_array_equal(plain, features[:, :9])
+    # the sentence vectors themselves, each with its paragraph's row
+    np.testing.assert_array_equal(found.vectors, [[3, 2, 0], [0, 0, 4], [0, 1, 0]])
+    np.testing.assert_array_equal(found.paragraph, [0, 0, 1])
+    plain = encode_features(encoder, [article], with_sentence_peaks=False)
+    np.testing.assert_array_equal(plain.features[0], features[:, :9])
+    assert plain.sentences is None
 
 
 def test_article_surface_counts_quotes_questions_exclamations_and_numbers() -> None:

@@ -212,3 +212,13 @@ def test_lexical_single_label_head_refuses_mismatched_labels() -> None:
 
     with pytest.raises(ValueError, match="2 texts but 1 labels"):
         LexicalSingleLabelClassifier(("a", "b")).fit(["one", "two"], ["a"])
+
+
+def test_noisy_or_is_the_chance_that_any_row_of_a_group_carries_a_label() -> None:
+    from slant.predict import noisy_or
+
+    probs = np.array([[0.5, 0.0], [0.5, 0.2], [0.9, 1.0]], np.float32)
+    out = noisy_or(probs, np.array([0, 0, 2]), 3)
+    np.testing.assert_allclose(out[0], [0.75, 0.2], atol=1e-6)
+    np.testing.assert_allclose(out[1], [0.0, 0.0])  # a group without rows: none
+    assert out[2, 0] == pytest.approx(0.9) and out[2, 1] == pytest.approx(1.0, abs=1e-5)

@@ -15,7 +15,7 @@ from slant import Analyzer
 from slant.encode import encode_features
 from slant.errors import ModelError
 from slant.labels import FRAMES, GENRES, TECHNIQUES
-from slant.model import CARD_FILE, WEIGHTS_FILE, Model
+from slant.model import CARD_FILE, WEIGHTS_FILE, Model, fuse
 from slant.segment import paragraphs
 
 CV_KEYS = {
@@ -60,7 +60,7 @@ def test_training_with_the_same_seed_is_deterministic(tiny_model: Path, retraine
 
 def test_model_card_records_how_the_model_was_made(tiny_model: Path) -> None:
     card = _card(tiny_model)
-    assert card["format_version"] == 6
+    assert card["format_version"] == 7
     assert card["labels"] == {
         "genres": list(GENRES),
         "frames": list(FRAMES),
@@ -90,7 +90,7 @@ def test_model_card_cv_and_thresholds(tiny_model: Path) -> None:
     assert set(card["cv"]) == set(card["cv_fast"]) == {"en"}
     assert set(card["cv"]["en"]) >= CV_KEYS
     assert set(card["cv_fast"]["en"]) >= CV_KEYS
-    heads = {"dense", "lexical", "fused", "context"}
+    heads = {"dense", "lexical", "sentence", "fused", "context"}
     assert set(card["cv_technique_heads"]["en"]) == heads
     assert card["lexical_weight"] in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
     assert all(0.0 <= v <= 1.0 for v in card["cv"]["en"].values())
@@ -156,13 +156,13 @@ def test_save_and_load_give_identical_predictions(retrained, analyzer: Analyzer)
     texts.append("Brand new words\n\nZeppelins invade the unsuspecting marmalade factory.\n")
     for text in texts:
         lines = [p.text for p in paragraphs(text)]
-        features = in_memory.technique_features(
-            encode_features(encoder, [lines], in_memory.sentence_peaks)[1][0], lines
-        )
+        encoded = encode_features(encoder, [lines], in_memory.sentence_peaks)
+        features = in_memory.technique_features(encoded.features[0], lines)
+        found = encoded.sentences[0]
         for lang in ("en", "es", None):
             np.testing.assert_array_equal(
-                in_memory.technique_proba(features, lines, lang)[0],
-                loaded.technique_proba(features, lines, lang)[0],
+                in_memory.technique_proba(features, lines, lang, found)[0],
+                loaded.technique_proba(features, lines, lang, found)[0],
             )
         for lang in ("en", "es", None):  # es, None: the zero-shot lexical head
             np.testing.assert_array_equal(
@@ -199,18 +199,22 @@ def test_context_stage_round_trips_and_changes_probabilities(
     loaded = Model.load(staged.save(tmp_path / "staged"))
     assert loaded.context is not None
     lines = [p.text for p in paragraphs(read_article(sorted(FIXTURE_ARTICLES.glob("*.txt"))[0]))]
-    features = in_memory.technique_features(
-        encode_features(analyzer.encoder, [lines], in_memory.sentence_peaks)[1][0], lines
-    )
-    with_stage, table = loaded.technique_proba(features, lines, "en")
+    encoded = encode_features(analyzer.encoder, [lines], in_memory.sentence_peaks)
+    features = in_memory.technique_features(encoded.features[0], lines)
+    found = encoded.sentences[0]
+    with_stage, table = loaded.technique_proba(features, lines, "en", found)
     assert table == "en"
-    np.testing.assert_array_equal(with_stage, staged.technique_proba(features, lines, "en")[0])
-    assert not np.allclose(with_stage, in_memory.technique_proba(features, lines, "en")[0])
-    # a language without a lexical head gets the dense head alone, without the context stage
     np.testing.assert_array_equal(
-        loaded.technique_proba(features, lines, "es")[0],
-        in_memory.techniques.predict_proba(features),
+        with_stage, staged.technique_proba(features, lines, "en", found)[0]
     )
+    assert not np.allclose(with_stage, in_memory.technique_proba(features, lines, "en", found)[0])
+    # a language without a lexical head gets the dense head (and the sentence head, mixed in),
+    # without the context stage
+    alone = in_memory.techniques.predict_proba(features)
+    if in_memory.sentence_techniques is not None:
+        sentence = in_memory.sentence_proba(features, found)
+        alone = fuse(alone, sentence, in_memory.sentence_weight)
+    np.testing.assert_array_equal(loaded.technique_proba(features, lines, "es", found)[0], alone)
 
 
 def test_mlp_head_learns_a_nonlinear_rule_and_round_trips(
@@ -251,6 +255,7 @@ def test_mlp_head_learns_a_nonlinear_rule_and_round_trips(
         techniques=MLPMultiLabelClassifier(TECHNIQUES, hidden=16).fit(Xf, Yf),
         lexical_weight=0.0,
         context=None,
+        sentence_techniques=None,
     )
     loaded = Model.load(with_net.save(tmp_path / "with-net"))
     assert isinstance(loaded.techniques, MLPMultiLabelClassifier)
@@ -267,6 +272,91 @@ def test_mlp_head_learns_a_nonlinear_rule_and_round_trips(
     mixed, _ = replace(loaded, lexical_weight=0.3).technique_proba(features, lines, "en")
     lexical = loaded.lexical["en"].predict_proba(lines)
     np.testing.assert_allclose(mixed, 0.7 * probs + 0.3 * lexical, rtol=1e-5, atol=1e-6)
+
+
+def test_a_sentence_head_mixes_the_noisy_or_of_its_sentences_and_round_trips(
+    retrained, analyzer: Analyzer, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from slant.predict import MLPMultiLabelClassifier
+
+    in_memory, _ = retrained
+    text = "Council caves in\n\nThey are cowards. They lied to you again.\nThe vote is Tuesday.\n"
+    lines = [p.text for p in paragraphs(text)]
+    encoded = encode_features(analyzer.encoder, [lines], True)
+    features = in_memory.technique_features(encoded.features[0], lines)
+    found = encoded.sentences[0]
+    assert len(found.paragraph) > len(lines)  # some paragraphs have several sentences
+    rng = np.random.default_rng(1)
+    width = found.vectors.shape[1] + features.shape[1]
+    Xs = rng.normal(size=(300, width)).astype(np.float32)
+    Ys = (rng.random((300, len(TECHNIQUES))) < 0.3).astype(np.int8)
+    head = MLPMultiLabelClassifier(TECHNIQUES, hidden=8, networks=2).fit(Xs, Ys)
+    plain = replace(in_memory, sentence_techniques=None, sentence_weight=0.0, context=None)
+    with_head = replace(plain, sentence_techniques=head, sentence_weight=0.25)
+    loaded = Model.load(with_head.save(tmp_path / "with-sentence-head"))
+    assert loaded.sentence_weight == 0.25
+    mixed, table = loaded.technique_proba(features, lines, "en", found)
+    assert table == "en"
+    # each paragraph: the chance that at least one of its sentences carries the technique
+    by_sentence = head.predict_proba(np.hstack([found.vectors, features[found.paragraph]]))
+    noisy_or = np.array(
+        [1 - np.prod(1 - by_sentence[found.paragraph == i], axis=0) for i in range(len(lines))]
+    )
+    np.testing.assert_allclose(loaded.sentence_proba(features, found), noisy_or, atol=1e-5)
+    without = plain.technique_proba(features, lines, "en")[0]
+    np.testing.assert_allclose(mixed, 0.75 * without + 0.25 * noisy_or, atol=1e-5)
+    np.testing.assert_array_equal(mixed, with_head.technique_proba(features, lines, "en", found)[0])
+    with pytest.raises(ModelError, match="sentence vectors"):
+        loaded.technique_proba(features, lines, "en")
+    with pytest.raises(ModelError, match="sentence vectors"):  # another article's sentences
+        loaded.technique_proba(features[:2], lines[:2], "en", found)
+
+
+def test_sentence_rows_are_labelled_by_the_gold_spans_they_overlap() -> None:
+    from slant.encode import encode_features
+    from slant.semeval import Split
+    from slant.train import Corpus, _sentence_rows, _technique_rows
+
+    class Letters:
+        name, dim = "letters", 3
+
+        def encode(self, texts):
+            return np.array([[t.count(c) for c in "abc"] for t in texts], np.float32)
+
+    text = "A title\n\nThey are cowards. The vote is on Tuesday.\nNothing here at all.\n"
+    lines = paragraphs(text)
+    start = text.index("cowards")
+    split = Split(
+        lang="en",
+        split="train",
+        texts={"1": text},
+        paragraph_ids=[("1", line.number) for line in lines],
+        techniques={("1", line.number): [] for line in lines},
+        spans={"1": [("Name_Calling-Labeling", start, start + len("cowards"))]},
+    )
+    encoded = encode_features(Letters(), [[line.text for line in lines]], True)
+    corpus = Corpus(
+        splits=[split],
+        article_ids=["en:1"],
+        lang_of={"en:1": "en"},
+        texts={"en:1": text},
+        numbers={"en:1": [line.number for line in lines]},
+        paragraph_texts={"en:1": [line.text for line in lines]},
+        embeddings={"en:1": encoded.embeddings[0]},
+        features={"en:1": encoded.features[0]},
+        sentences={"en:1": encoded.sentences[0]},
+    )
+    keys, X, _, _ = _technique_rows(corpus)
+    Xs, Ys, owner = _sentence_rows(corpus, keys, X)
+    np.testing.assert_array_equal(owner, [0, 1, 1, 2])  # the second paragraph: two sentences
+    name_calling = TECHNIQUES.index("Name_Calling-Labeling")
+    np.testing.assert_array_equal(Ys[:, name_calling], [0, 1, 0, 0])
+    assert Ys.sum() == 1
+    # a sentence's vector, then its paragraph's features
+    np.testing.assert_array_equal(Xs[1, :3], Letters().encode(["They are cowards."])[0])
+    np.testing.assert_array_equal(Xs[2, 3:], X[1])
 
 
 def test_a_language_frame_head_reading_the_text_alone_round_trips(

@@ -15,6 +15,7 @@ from slant import __version__
 from slant.doc import Analysis, Genre, LabelScore, ModelInfo, Paragraph, Span, Technique
 from slant.encode import (
     SentenceEncoder,
+    SentenceVectors,
     article_features,
     article_surface,
     encode_features,
@@ -140,14 +141,16 @@ class Analyzer:
         dense = [i for i, f in enumerate(fast) if not f]
         matrices: list[np.ndarray | None] = [None] * len(sources)
         features: list[np.ndarray | None] = [None] * len(sources)
+        sentences: list[SentenceVectors | None] = [None] * len(sources)
         if dense:
             texts = [[p.text for p in lines[i]] for i in dense]
             encoded = encode_features(self.encoder, texts, self.model.sentence_peaks)
-            for i, matrix, feature in zip(dense, *encoded, strict=True):
-                matrices[i], features[i] = matrix, feature
+            for at, i in enumerate(dense):
+                matrices[i], features[i] = encoded.embeddings[at], encoded.features[at]
+                sentences[i] = encoded.sentences[at] if encoded.sentences else None
         return [
             self._assemble(*args)
-            for args in zip(sources, lines, matrices, features, langs, strict=True)
+            for args in zip(sources, lines, matrices, features, sentences, langs, strict=True)
         ]
 
     def _assemble(
@@ -156,10 +159,11 @@ class Analyzer:
         lines: list[Line],
         embeddings: np.ndarray | None,
         features: np.ndarray | None,
+        sentences: SentenceVectors | None,
         lang: str | None,
     ) -> Analysis:
-        """Predict every head for one article; ``embeddings`` (paragraph vectors) and
-        ``features`` (``paragraph_features``) are None in fast mode."""
+        """Predict every head for one article; ``embeddings`` (paragraph vectors), ``features``
+        (``paragraph_features``) and ``sentences`` (sentence vectors) are None in fast mode."""
         model = self.model
         warnings = []
         if lang is None:
@@ -188,7 +192,7 @@ class Analyzer:
                 scored = model.spans.token_scores_many([(line.text, line.start) for line in lines])
                 token_scores = [scores for _, scores in scored]
             probs, table = model.technique_proba(
-                model.technique_features(features, texts, token_scores), texts, lang
+                model.technique_features(features, texts, token_scores), texts, lang, sentences
             )
             on = probs >= model.thresholds_for("techniques", table)
         if embeddings is None:  # only the paragraphs with a technique need their words scored

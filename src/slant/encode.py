@@ -10,8 +10,9 @@ import functools
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import chain, pairwise
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -187,12 +188,27 @@ def encode_articles(
     return out
 
 
-def sentence_peaks(
+@dataclass(frozen=True)
+class SentenceVectors:
+    """The sentence vectors of one article, in reading order."""
+
+    vectors: np.ndarray  # (sentences, dim)
+    paragraph: np.ndarray  # (sentences,) the row of the paragraph each sentence is in
+
+    def peaks(self, paragraphs: int) -> np.ndarray:
+        """Per paragraph, the element-wise max of its sentences' vectors."""
+        out = np.full((paragraphs, self.vectors.shape[1]), -np.inf, np.float32)
+        np.maximum.at(out, self.paragraph, self.vectors)
+        return out
+
+
+def sentence_vectors(
     encoder: SentenceEncoder, articles: Sequence[Sequence[str]], embeddings: Sequence[np.ndarray]
-) -> list[np.ndarray]:
-    """Per paragraph, the element-wise max of its sentences' vectors (one matrix per article,
-    like ``encode_articles``). A one-sentence paragraph's is its own vector (``embeddings``),
-    so only the sentences of longer paragraphs are encoded, in one batched pass."""
+) -> list[SentenceVectors]:
+    """The vectors of every sentence of many articles (``segment.sentences``; one
+    ``SentenceVectors`` per article). A one-sentence paragraph's is its own vector
+    (``embeddings``), so only the sentences of longer paragraphs are encoded, in one batched
+    pass."""
     from slant.segment import sentences
 
     split = [[[s.text for s in sentences(p)] for p in paragraphs] for paragraphs in articles]
@@ -200,25 +216,54 @@ def sentence_peaks(
     vectors = encoder.encode(flat) if flat else np.zeros((0, encoder.dim), np.float32)
     out, at = [], 0
     for article, matrix in zip(split, embeddings, strict=True):
-        peaks = np.array(matrix, np.float32, copy=True)
-        for i, parts in enumerate(article):
-            if len(parts) > 1:
-                peaks[i] = vectors[at : at + len(parts)].max(axis=0)
-                at += len(parts)
-        out.append(peaks)
+        counts = np.array([max(len(parts), 1) for parts in article], int)
+        rows = np.empty((int(counts.sum()), matrix.shape[1]), np.float32)
+        row = 0
+        for i, count in enumerate(counts.tolist()):
+            if count > 1:
+                rows[row : row + count] = vectors[at : at + count]
+                at += count
+            else:
+                rows[row] = matrix[i]
+            row += count
+        out.append(SentenceVectors(rows, np.repeat(np.arange(len(article)), counts)))
     return out
+
+
+def sentence_peaks(
+    encoder: SentenceEncoder, articles: Sequence[Sequence[str]], embeddings: Sequence[np.ndarray]
+) -> list[np.ndarray]:
+    """Per paragraph, the element-wise max of its sentences' vectors (one matrix per article,
+    like ``encode_articles``)."""
+    return [
+        found.peaks(len(matrix))
+        for found, matrix in zip(
+            sentence_vectors(encoder, articles, embeddings), embeddings, strict=True
+        )
+    ]
+
+
+class Encoded(NamedTuple):
+    """What ``encode_features`` returns: one entry per article in each list."""
+
+    embeddings: list[np.ndarray]  # paragraph vectors
+    features: list[np.ndarray]  # ``paragraph_features``
+    sentences: list[SentenceVectors] | None  # None when sentences were not encoded
 
 
 def encode_features(
     encoder: SentenceEncoder, articles: Sequence[Sequence[str]], with_sentence_peaks: bool
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Paragraph vectors and ``paragraph_features`` of many articles (one matrix each per
-    article); sentence peaks included when the model's dense heads read them."""
+) -> Encoded:
+    """Paragraph vectors, ``paragraph_features`` and, with sentence peaks (the model's dense
+    heads read them), the sentence vectors of many articles."""
     embeddings = encode_articles(encoder, articles)
     if not with_sentence_peaks:
-        return embeddings, [paragraph_features(m) for m in embeddings]
-    peaks = sentence_peaks(encoder, articles, embeddings)
-    return embeddings, [paragraph_features(m, p) for m, p in zip(embeddings, peaks, strict=True)]
+        return Encoded(embeddings, [paragraph_features(m) for m in embeddings], None)
+    found = sentence_vectors(encoder, articles, embeddings)
+    features = [
+        paragraph_features(m, s.peaks(len(m))) for m, s in zip(embeddings, found, strict=True)
+    ]
+    return Encoded(embeddings, features, found)
 
 
 class CachedEncoder:

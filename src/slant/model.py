@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from slant.encode import context_features
+from slant.encode import SentenceVectors, context_features
 from slant.errors import ModelError
 from slant.labels import FRAMES, GENRES, TECHNIQUES
 from slant.predict import (
@@ -20,11 +20,12 @@ from slant.predict import (
     MultiLabelClassifier,
     SingleLabelClassifier,
     dense_head_from_state,
+    noisy_or,
     shift_classes,
 )
 from slant.spans import SpanTagger
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 DEFAULT_MODEL_DIR = Path(__file__).parent / "model"
 CARD_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
@@ -65,6 +66,12 @@ class Model:
     sentence_peaks: bool = False
     # ... followed by the span tagger's evidence (``technique_features``)
     span_evidence: bool = False
+    # a dense head over sentences (each sentence's vector, then its paragraph's
+    # ``technique_features``), fitted on the techniques whose gold spans overlap the sentence:
+    # a paragraph's probability is the noisy-or of its sentences', mixed in at
+    # ``sentence_weight`` (chosen by CV; None: no such head)
+    sentence_techniques: DenseHead | None = None
+    sentence_weight: float = 0.0
     # second stage over fused probabilities in context (None when CV showed it does not help)
     context: MultiLabelClassifier | None = None
     # kind -> ISO language -> decision parameters tuned by cross-validation, ANY_LANGUAGE being
@@ -93,19 +100,34 @@ class Model:
         return np.hstack([features, evidence]).astype(np.float32)
 
     def technique_proba(
-        self, features: np.ndarray, texts: Sequence[str], language: str | None
+        self,
+        features: np.ndarray,
+        texts: Sequence[str],
+        language: str | None,
+        sentences: SentenceVectors | None = None,
     ) -> tuple[np.ndarray, str]:
-        """Paragraph technique probabilities and the threshold table that goes with them."""
-        dense = self.techniques.predict_proba(features)
+        """Paragraph technique probabilities and the threshold table that goes with them.
+
+        ``features``: ``technique_features``; ``sentences``: the article's sentence vectors
+        (``encode_features``), which a model with a sentence head needs."""
+        probs = self.techniques.predict_proba(features)
         head = self.lexical.get(language or "")
+        if head is not None and self.lexical_weight > 0:
+            probs = fuse(probs, head.predict_proba(texts), self.lexical_weight)
+        if self.sentence_techniques is not None:
+            probs = fuse(probs, self.sentence_proba(features, sentences), self.sentence_weight)
         if head is None:
-            return dense, ANY_LANGUAGE
-        probs = dense
-        if self.lexical_weight > 0:
-            probs = fuse(dense, head.predict_proba(texts), self.lexical_weight)
+            return probs, ANY_LANGUAGE
         if self.context is not None:
             probs = self.context.predict_proba(context_features(probs))
         return probs, str(language)
+
+    def sentence_proba(self, features: np.ndarray, sentences: SentenceVectors | None) -> np.ndarray:
+        """The sentence head's paragraph probabilities: the noisy-or over each paragraph's
+        sentences, each read with its paragraph's ``technique_features``."""
+        if self.sentence_techniques is None:
+            raise ModelError("this model has no sentence head")
+        return sentence_head_proba(self.sentence_techniques, features, sentences)
 
     def reads_fast(self, language: str | None) -> bool:
         """Whether ``fast`` mode has a lexical technique head for ``language``."""
@@ -172,6 +194,8 @@ class Model:
         }
         if self.context is not None:
             heads["context"] = self.context
+        if self.sentence_techniques is not None:
+            heads["sentence_techniques"] = self.sentence_techniques
         saved_as: dict[int, str] = {}  # a head shared by languages is written once
         for prefix, head in heads.items():
             if id(head) in saved_as:
@@ -201,6 +225,7 @@ class Model:
         card["sentence_peaks"] = self.sentence_peaks
         card["span_evidence"] = self.span_evidence
         card["lexical_weight"] = self.lexical_weight
+        card["sentence_weight"] = self.sentence_weight
         (directory / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
         (directory / "README.md").write_text(card_markdown(card))
         return directory
@@ -285,6 +310,12 @@ class Model:
                 if any(k.startswith("zero_shot_lexical.") for k in arrays)
                 else None
             ),
+            sentence_techniques=(
+                dense_head_from_state(TECHNIQUES, part("sentence_techniques"))
+                if any(k.startswith("sentence_techniques.") for k in arrays)
+                else None
+            ),
+            sentence_weight=float(card["sentence_weight"]),
             context=(
                 MultiLabelClassifier.from_state(TECHNIQUES, part("context"))
                 if any(k.startswith("context.") for k in arrays)
@@ -296,6 +327,21 @@ class Model:
             span_evidence=bool(card["span_evidence"]),
             card=card,
         )
+
+
+def sentence_head_proba(
+    head: DenseHead, features: np.ndarray, sentences: SentenceVectors | None
+) -> np.ndarray:
+    """Paragraph probabilities of a sentence head (``Model.sentence_techniques``) over the
+    paragraphs whose ``technique_features`` are ``features``."""
+    paragraphs = np.arange(len(features))
+    if sentences is None or not np.array_equal(np.unique(sentences.paragraph), paragraphs):
+        raise ModelError(
+            "the sentence head needs the sentence vectors of the same paragraphs "
+            "(encode_features with sentence peaks)"
+        )
+    rows = np.hstack([sentences.vectors, features[sentences.paragraph]])
+    return noisy_or(head.predict_proba(rows), sentences.paragraph, len(features))
 
 
 def fuse(dense: np.ndarray, lexical: np.ndarray, lexical_weight: float) -> np.ndarray:

@@ -157,6 +157,9 @@ class MLPMultiLabelClassifier:
         self.w1_, self.w2_, self.b1_, self.b2_ = (
             np.stack([layer[i] for layer in layers]).astype(np.float32) for i in range(4)
         )
+        # the input layer is saved in half precision (half a model's size): rounded here too,
+        # so a fitted head and its saved copy predict alike
+        self.w1_ = self.w1_.astype(np.float16).astype(np.float32)
         self.thresholds_ = np.full(len(self.labels), 0.5, np.float32)
         return self
 
@@ -173,7 +176,7 @@ class MLPMultiLabelClassifier:
 
     def get_state(self) -> dict[str, np.ndarray]:
         return {
-            "w1": self.w1_,
+            "w1": self.w1_.astype(np.float16),
             "b1": self.b1_,
             "w2": self.w2_,
             "b2": self.b2_,
@@ -193,6 +196,14 @@ class MLPMultiLabelClassifier:
 
 
 DenseHead = MultiLabelClassifier | MLPMultiLabelClassifier
+
+
+def noisy_or(probs: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
+    """Per group (e.g. the paragraph of each sentence), the chance that at least one of its
+    rows carries each label, the rows taken as independent: 1 - prod(1 - p)."""
+    log_none = np.zeros((groups, probs.shape[1]), np.float64)
+    np.add.at(log_none, group, np.log1p(-np.clip(probs, 0.0, 1.0 - 1e-6)))
+    return (1.0 - np.exp(log_none)).astype(np.float32)
 
 
 def dense_head_from_state(labels: Sequence[str], state: dict[str, np.ndarray]) -> DenseHead:

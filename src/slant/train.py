@@ -25,6 +25,7 @@ from slant.encode import (
     DEFAULT_ENCODER,
     SURFACE_WIDTH,
     CachedEncoder,
+    SentenceVectors,
     article_features,
     article_surface,
     article_text_width,
@@ -34,7 +35,7 @@ from slant.encode import (
 )
 from slant.errors import InputError
 from slant.labels import FRAMES, GENRES, TECHNIQUES
-from slant.model import ANY_LANGUAGE, Model, fuse
+from slant.model import ANY_LANGUAGE, Model, fuse, sentence_head_proba
 from slant.predict import (
     DenseHead,
     LexicalMultiLabelClassifier,
@@ -43,18 +44,20 @@ from slant.predict import (
     MultiLabelClassifier,
     Objective,
     SingleLabelClassifier,
+    noisy_or,
     shift_classes,
     tune_class_offsets,
     tune_thresholds,
 )
 from slant.scoring import balanced_macro_f1, score_frames, score_genres, score_techniques
-from slant.segment import paragraphs
+from slant.segment import Segment, paragraphs, sentences
 from slant.semeval import ISO_OF, Split, load_split
 from slant.spans import SpanExample, SpanTagger, paragraph_examples
 
 Log = Callable[[str], None]
 MIN_NETWORK_PARAGRAPHS = 2000  # fewer labelled paragraphs: a linear dense technique head
 LEXICAL_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)  # the lexical head's shares CV chooses from
+SENTENCE_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4)  # and the sentence head's
 _LABELS_OF_KIND = {"techniques": TECHNIQUES, "frames": FRAMES, "genre": GENRES}
 GenreProba = Callable[[Any, np.ndarray], np.ndarray]  # (head, rows) -> probabilities
 
@@ -91,6 +94,11 @@ class TrainConfig:
     # ... and the span tagger's evidence: per technique, its max and mean word probability in
     # the paragraph (out of fold in training). CV of the dense head alone: +0.016 ST3 micro-F1
     span_evidence: bool = True
+    # a technique head over sentences, labelled by the gold spans that overlap each one, mixed
+    # into the paragraph probabilities at a share CV picks (needs sentence_peaks). CV: +0.003
+    # to +0.004 mean ST3 micro-F1 at every share tried (bench/sentence_head.py)
+    sentence_head: bool = True
+    sentence_networks: int = 2  # networks averaged in it (an MLP, as the dense head is)
     cache_dir: str | None = None  # reuse paragraph embeddings across runs
     name: str = "slant-default"
     version: str = "0.1.0"
@@ -108,6 +116,7 @@ class Corpus:
     paragraph_texts: dict[str, list[str]]
     embeddings: dict[str, np.ndarray]
     features: dict[str, np.ndarray] = field(default_factory=dict)
+    sentences: dict[str, SentenceVectors] = field(default_factory=dict)  # with sentence peaks
 
 
 def _uid(lang: str, aid: str) -> str:
@@ -130,7 +139,7 @@ def load_corpus(root: Path, config: TrainConfig, log: Log) -> Corpus:
     if config.cache_dir:
         encoder = CachedEncoder(encoder, config.cache_dir)
     articles = [[p.text for p in lines[uid]] for uid in ids]
-    matrices, features = encode_features(encoder, articles, config.sentence_peaks)
+    encoded = encode_features(encoder, articles, config.sentence_peaks)
     log(f"encoded in {time.perf_counter() - start:.0f} s")
     corpus = Corpus(
         splits=splits,
@@ -139,9 +148,10 @@ def load_corpus(root: Path, config: TrainConfig, log: Log) -> Corpus:
         texts=texts,
         numbers={uid: [p.number for p in lines[uid]] for uid in ids},
         paragraph_texts={uid: [p.text for p in lines[uid]] for uid in ids},
-        embeddings=dict(zip(ids, matrices, strict=True)),
+        embeddings=dict(zip(ids, encoded.embeddings, strict=True)),
+        features=dict(zip(ids, encoded.features, strict=True)),
+        sentences=dict(zip(ids, encoded.sentences, strict=True)) if encoded.sentences else {},
     )
-    corpus.features = dict(zip(ids, features, strict=True))
     return corpus
 
 
@@ -404,6 +414,43 @@ def _technique_rows(
     return keys, np.array(X, np.float32), texts, np.array(Y, np.int8)
 
 
+def _sentence_rows(
+    corpus: Corpus, keys: Sequence[tuple[str, int]], X: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One row per sentence of the technique rows ``keys``: its vector, then its paragraph's
+    features (``X``); labelled with the techniques whose gold spans overlap it; and the
+    technique row each sentence is in."""
+    spans_of = {
+        _uid(split.lang, aid): found
+        for split in corpus.splits
+        for aid, found in (split.spans or {}).items()
+    }
+    index = {label: j for j, label in enumerate(TECHNIQUES)}
+    lines_of: dict[str, dict[int, Any]] = {}
+    rows, labels, owner = [], [], []
+    for r, (uid, number) in enumerate(keys):
+        if uid not in lines_of:
+            lines_of[uid] = {line.number: line for line in paragraphs(corpus.texts[uid])}
+        line = lines_of[uid][number]
+        found = corpus.sentences[uid]
+        vectors = found.vectors[found.paragraph == corpus.numbers[uid].index(number)]
+        # the sentences ``encode_features`` encoded (a paragraph without any: itself)
+        parts = sentences(line.text, line.start) or [Segment(line.start, line.end, line.text)]
+        if len(parts) != len(vectors):
+            raise AssertionError(f"{uid} paragraph {number}: sentences and vectors differ")
+        for part, vector in zip(parts, vectors, strict=True):
+            y = np.zeros(len(TECHNIQUES), np.int8)
+            for technique, start, end in spans_of.get(uid, []):
+                if start < part.end and end > part.start and technique in index:
+                    y[index[technique]] = 1
+            rows.append(vector)
+            labels.append(y)
+            owner.append(r)
+    owner_rows = np.array(owner, int)
+    features = np.hstack([np.array(rows, np.float32).reshape(len(owner), -1), X[owner_rows]])
+    return features, np.array(labels, np.int8).reshape(len(owner), len(TECHNIQUES)), owner_rows
+
+
 def _span_examples(
     corpus: Corpus, leave_out: frozenset[str] | set[str] = frozenset()
 ) -> list[SpanExample]:
@@ -514,6 +561,40 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
         + f" (mean ST3 micro-F1 of the languages) -> {lexical_weight}"
     )
     P_fused = mixes[lexical_weight]
+    # The sentence head: where in a paragraph a technique sits, from the gold spans.
+    sentence_head: DenseHead | None = None
+    sentence_weight, P_sentence = 0.0, None
+    if config.sentence_head and corpus.sentences:
+
+        def make_sentence() -> DenseHead:
+            if use_network:
+                return MLPMultiLabelClassifier(
+                    TECHNIQUES,
+                    hidden=config.technique_hidden,
+                    alpha=config.technique_alpha,
+                    networks=config.sentence_networks,
+                    seed=config.seed,
+                )
+            return make_linear()
+
+        Xs, Ys, owner = _sentence_rows(corpus, keys, X)
+        log(f"  sentence head: {len(Xs):,} sentences")
+        by_sentence = _oof_multilabel(Xs, Ys, fold[owner], config.folds, make_sentence)
+        P_sentence = noisy_or(by_sentence, owner, len(keys))
+        sentence_mixes = {w: fuse(P_fused, P_sentence, w) for w in SENTENCE_WEIGHTS}
+        sentence_scores = {
+            w: _mean_language_f1(Y, P, fold, config.folds, langs) for w, P in sentence_mixes.items()
+        }
+        sentence_weight = max(sentence_scores, key=lambda w: (sentence_scores[w], -w))
+        log(
+            "  sentence head weight: "
+            + ", ".join(f"{w} {f1:.4f}" for w, f1 in sentence_scores.items())
+            + f" (mean ST3 micro-F1 of the languages) -> {sentence_weight}"
+        )
+        P_fused = sentence_mixes[sentence_weight]
+        if sentence_weight > 0:
+            sentence_head = make_sentence().fit(Xs, Ys)
+        del Xs, Ys
     X_context = _context_matrix(P_fused, keys)
 
     def make_context() -> MultiLabelClassifier:
@@ -525,6 +606,7 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     heads = {
         "dense": P_dense,
         "lexical": P_lex,
+        **({} if P_sentence is None else {"sentence": P_sentence}),
         "fused": P_fused,
         "context": P_context,
     }
@@ -553,9 +635,10 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     zero_shot_lexical = make_lexical().fit(text_array, Y)
     P_unseen, zero_shot_scores = _leave_one_language_out(text_array, Y, langs, make_lexical)
     log(f"  fast mode, zero-shot (each language left out): {zero_shot_scores}")
+    # zero-shot languages get no lexical head, so their fallback thresholds are tuned without
+    P_zero_shot = P_dense if sentence_head is None else fuse(P_dense, P_sentence, sentence_weight)
     thresholds = {
-        # zero-shot languages get the dense head alone, so their fallback is tuned on it
-        "techniques": _per_language_thresholds(Y, P, langs, fallback=P_dense),
+        "techniques": _per_language_thresholds(Y, P, langs, fallback=P_zero_shot),
         "fast.techniques": _per_language_thresholds(
             Y, P_lex, langs, fallback=P_lex if P_unseen is None else P_unseen
         ),
@@ -577,6 +660,12 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
                 lexical[iso].predict_proba(corpus.paragraph_texts[uid]),
                 lexical_weight,
             )
+            if sentence_head is not None:
+                oof_probs[uid] = fuse(
+                    oof_probs[uid],
+                    sentence_head_proba(sentence_head, corpus.features[uid], corpus.sentences[uid]),
+                    sentence_weight,
+                )
             if context is not None:
                 oof_probs[uid] = context.predict_proba(context_features(oof_probs[uid]))
     article_X = {
@@ -793,6 +882,8 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
         fast_genre=fast_genre,
         zero_shot_lexical=zero_shot_lexical,
         lexical_weight=lexical_weight,
+        sentence_techniques=sentence_head,
+        sentence_weight=sentence_weight,
         sentence_peaks=config.sentence_peaks,
         span_evidence=config.span_evidence,
         context=context,
