@@ -14,7 +14,9 @@ that at least one sentence carries the technique). Out-of-fold probabilities of 
 probabilities (three networks + the lexical heads at 0.3) at several weights; with ``--stack``,
 the shipped networks also read the noisy-or (out of fold, as they read the span evidence). ST3
 micro-F1 per language, thresholds tuned for micro-F1 on the other folds. About 20-30 minutes
-on 2 cores (10 more with ``--stack``).
+on 2 cores (10 more with ``--stack``). The shipped model now has this head, mixed in at the
+share training's CV picks (``TrainConfig.sentence_head``); "shipped" below is the model
+without it.
 """
 
 from __future__ import annotations
@@ -29,12 +31,10 @@ from record import append, command, machine
 from technique_cv import add_arguments, micro_f1_table, technique_rows
 from technique_mix import SEEDS, shipped_probabilities
 
-from slant.encode import CachedEncoder, load_encoder
 from slant.labels import TECHNIQUES
 from slant.model import fuse
-from slant.predict import MLPMultiLabelClassifier
-from slant.segment import paragraphs, sentences
-from slant.train import _oof_multilabel
+from slant.predict import MLPMultiLabelClassifier, noisy_or
+from slant.train import _oof_multilabel, _sentence_rows
 
 MIX_WEIGHTS = (0.1, 0.2, 0.3, 0.4)
 
@@ -53,44 +53,12 @@ def _mean(P: np.ndarray, owner: np.ndarray, shape: tuple[int, int]) -> np.ndarra
 
 
 def _noisy_or(P: np.ndarray, owner: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    log_none = np.zeros(shape, np.float64)
-    np.add.at(log_none, owner, np.log1p(-np.clip(P, 0, 1 - 1e-6)))
-    return (1 - np.exp(log_none)).astype(np.float32)
+    return noisy_or(P, owner, shape[0])
 
 
 # a paragraph's probability from its sentences'
 AGGREGATIONS = {"max over sentences": _max, "mean": _mean, "noisy-or": _noisy_or}
 SHIPPED_LEXICAL_WEIGHT = 0.3
-
-
-def sentence_rows(rows, log) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per sentence of every technique row: features, gold labels and the row it belongs to."""
-    corpus, config = rows.corpus, rows.config
-    spans_of: dict[str, list[tuple[str, int, int]]] = {}
-    for split in corpus.splits:
-        for aid, found in (split.spans or {}).items():
-            spans_of[f"{split.lang}:{aid}"] = found
-    texts, labels, owner = [], [], []
-    index = {label: j for j, label in enumerate(TECHNIQUES)}
-    lines_of: dict[str, dict[int, object]] = {}
-    for r, (uid, number) in enumerate(rows.keys):
-        if uid not in lines_of:
-            lines_of[uid] = {line.number: line for line in paragraphs(corpus.texts[uid])}
-        line = lines_of[uid][number]
-        for sentence in sentences(line.text, line.start):
-            y = np.zeros(len(TECHNIQUES), np.int8)
-            for technique, start, end in spans_of.get(uid, []):
-                if start < sentence.end and end > sentence.start and technique in index:
-                    y[index[technique]] = 1
-            texts.append(sentence.text)
-            labels.append(y)
-            owner.append(r)
-    log(f"{len(texts):,} sentences in {len(rows.keys):,} paragraphs; encoding")
-    encoder = CachedEncoder(load_encoder(config.encoder), config.cache_dir)
-    vectors = encoder.encode(texts)
-    owner_arr = np.array(owner)
-    X = np.hstack([vectors.astype(np.float32), rows.X[owner_arr]])
-    return X, np.array(labels, np.int8), owner_arr
 
 
 def main() -> None:
@@ -106,7 +74,8 @@ def main() -> None:
     rows = technique_rows(args, log, span_evidence=True)
     config, Y, fold = rows.config, rows.Y, rows.fold
 
-    Xs, Ys, owner = sentence_rows(rows, log)
+    Xs, Ys, owner = _sentence_rows(rows.corpus, rows.keys, rows.X)
+    log(f"{len(Xs):,} sentences in {len(rows.keys):,} paragraphs")
     sentence_fold = fold[owner]
     covered = (Ys.max(axis=0) if len(Ys) else Ys).astype(bool)
     log(f"sentence labels cover {covered.sum()} of {len(TECHNIQUES)} techniques")
