@@ -56,6 +56,17 @@ def _noisy_or(P: np.ndarray, owner: np.ndarray, shape: tuple[int, int]) -> np.nd
     return noisy_or(P, owner, shape[0])
 
 
+def with_neighbours(Xs: np.ndarray, owner: np.ndarray, dim: int) -> np.ndarray:
+    """``Xs`` followed by the vectors (its first ``dim`` columns) of the sentence before and
+    the sentence after each row in its paragraph (zeros at the paragraph's edges)."""
+    vectors = Xs[:, :dim]
+    before, after = np.zeros_like(vectors), np.zeros_like(vectors)
+    same = owner[1:] == owner[:-1]  # rows are in reading order
+    before[1:][same] = vectors[:-1][same]
+    after[:-1][same] = vectors[1:][same]
+    return np.hstack([Xs, before, after])
+
+
 # a paragraph's probability from its sentences'
 AGGREGATIONS = {"max over sentences": _max, "mean": _mean, "noisy-or": _noisy_or}
 SHIPPED_LEXICAL_WEIGHT = 0.3
@@ -68,6 +79,11 @@ def main() -> None:
     parser.add_argument(
         "--stack", action="store_true", help="also: the shipped networks reading the noisy-or"
     )
+    parser.add_argument(
+        "--neighbours",
+        action="store_true",
+        help="also: a sentence head that reads the sentences before and after each one",
+    )
     args = parser.parse_args()
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     started = time.perf_counter()
@@ -79,21 +95,33 @@ def main() -> None:
     sentence_fold = fold[owner]
     covered = (Ys.max(axis=0) if len(Ys) else Ys).astype(bool)
     log(f"sentence labels cover {covered.sum()} of {len(TECHNIQUES)} techniques")
-    by_sentence = np.zeros(Ys.shape, np.float32)  # out-of-fold, per sentence
-    for k in range(config.folds):
-        log(f"sentence head, fold {k}")
-        train, test = sentence_fold != k, sentence_fold == k
-        head = MLPMultiLabelClassifier(
-            TECHNIQUES,
-            hidden=config.technique_hidden,
-            alpha=config.technique_alpha,
-            networks=args.networks,
-        ).fit(Xs[train], Ys[train])
-        by_sentence[test] = head.predict_proba(Xs[test])
+
+    def out_of_fold(X: np.ndarray) -> np.ndarray:
+        """Out-of-fold probabilities of the sentence head, per sentence."""
+        by_sentence = np.zeros(Ys.shape, np.float32)
+        for k in range(config.folds):
+            log(f"sentence head, fold {k}")
+            train, test = sentence_fold != k, sentence_fold == k
+            head = MLPMultiLabelClassifier(
+                TECHNIQUES,
+                hidden=config.technique_hidden,
+                alpha=config.technique_alpha,
+                networks=args.networks,
+            ).fit(X[train], Ys[train])
+            by_sentence[test] = head.predict_proba(X[test])
+        return by_sentence
+
+    by_sentence = out_of_fold(Xs)
     aggregated = {}
     for name, combine in AGGREGATIONS.items():
         aggregated[name] = combine(by_sentence, owner, Y.shape)
 
+    if args.neighbours:
+        dim = next(iter(rows.corpus.embeddings.values())).shape[1]
+        near = out_of_fold(with_neighbours(Xs, owner, dim))
+        aggregated["noisy-or, reading the neighbouring sentences too"] = _noisy_or(
+            near, owner, Y.shape
+        )
     singles, P_lex = shipped_probabilities(rows, log)
     shipped = fuse(np.mean([singles[s] for s in SEEDS], axis=0), P_lex, SHIPPED_LEXICAL_WEIGHT)
     table = [(f"shipped ({len(SEEDS)} networks + lexical at {SHIPPED_LEXICAL_WEIGHT})", shipped)]
