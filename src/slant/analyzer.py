@@ -27,7 +27,7 @@ from slant.ingest import Source
 from slant.labels import CATEGORY_OF, FRAMES, GENRES, TECHNIQUES
 from slant.language import detect
 from slant.model import Model
-from slant.segment import Line, Segment, paragraphs
+from slant.segment import Line, Token, paragraphs
 
 
 def batches(sources: Iterable[Source], size: int) -> Iterator[list[Source]]:
@@ -182,7 +182,7 @@ class Analyzer:
             )
         texts = [p.text for p in lines]
         # the span tagger's word scores: technique evidence first, then the spans themselves
-        scored: list[tuple[list[Segment], np.ndarray] | None] = [None] * len(lines)
+        scored: list[tuple[list[Token], np.ndarray] | None] = [None] * len(lines)
         if embeddings is None:
             probs = model.fast_technique_proba(texts, lang)
             on = probs >= model.thresholds_for("fast.techniques", lang)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from slant.segment import Segment, paragraphs, sentences, tokens
+from slant.segment import Token, paragraphs, sentences, tokens
 from slant.wordclusters import WordClusters, clusterable
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ _LEXICAL = {"w", "pre4", "pre6", "s3", "s4", "c"}  # features of the word itself
 
 
 def token_features(
-    toks: Sequence[Segment], clusters: Sequence[int | None] | None = None
+    toks: Sequence[Token], clusters: Sequence[int | None] | None = None
 ) -> list[list[str]]:
     """Sparse features of each token: its word forms, window, shape and place in the sentence,
     and the embedding clusters (``WordClusters``) of it and its neighbours when given."""
@@ -195,7 +195,7 @@ def _context_codes(
     ]
 
 
-def sentence_ids(text: str, toks: Sequence[Segment], offset: int = 0) -> np.ndarray:
+def sentence_ids(text: str, toks: Sequence[Token], offset: int = 0) -> np.ndarray:
     """Index of the sentence of ``text`` that holds each token."""
     ends = [s.end for s in sentences(text, offset)]
     ids = np.searchsorted(np.array(ends), [t.start for t in toks], side="right")
@@ -378,7 +378,7 @@ class SpanTagger:
         return WordClusters.fit(words, self.clusters, load_encoder())
 
     def _cluster_ids(
-        self, toks: Sequence[Segment], encoder: SentenceEncoder | None = None
+        self, toks: Sequence[Token], encoder: SentenceEncoder | None = None
     ) -> list[int | None] | None:
         if self.clusters_ is None:
             return None
@@ -396,7 +396,7 @@ class SpanTagger:
 
     def token_scores(
         self, text: str, offset: int = 0, encoder: SentenceEncoder | None = None
-    ) -> tuple[list[Segment], np.ndarray]:
+    ) -> tuple[list[Token], np.ndarray]:
         """Tokens of ``text`` and their probability of belonging to each technique's span.
 
         ``encoder`` (optional) places words unseen in training in a word cluster.
@@ -405,7 +405,7 @@ class SpanTagger:
 
     def token_scores_many(
         self, lines: Sequence[tuple[str, int]], encoder: SentenceEncoder | None = None
-    ) -> list[tuple[list[Segment], np.ndarray]]:
+    ) -> list[tuple[list[Token], np.ndarray]]:
         """``token_scores`` of each (text, offset), computed together: an article's paragraphs
         in one pass cost little more than one paragraph."""
         if not lines:
@@ -419,13 +419,13 @@ class SpanTagger:
         return list(zip(toks, np.split(p, bounds), strict=True))
 
     def _linear_scores(
-        self, toks: Sequence[Segment], clusters: Sequence[int | None] | None
+        self, toks: Sequence[Token], clusters: Sequence[int | None] | None
     ) -> np.ndarray:
         """``_matrix(token_features(toks, clusters)) @ coef.T + intercept``, computed faster."""
         return self._linear_scores_many([toks], clusters)
 
     def _linear_scores_many(
-        self, paragraphs: Sequence[Sequence[Segment]], clusters: Sequence[int | None] | None
+        self, paragraphs: Sequence[Sequence[Token]], clusters: Sequence[int | None] | None
     ) -> np.ndarray:
         """``_linear_scores`` of every paragraph, stacked; ``clusters`` of all their tokens.
 
@@ -585,7 +585,7 @@ class SpanTagger:
         offset: int = 0,
         threshold: float | None = None,
         encoder: SentenceEncoder | None = None,
-        scored: tuple[list[Segment], np.ndarray] | None = None,
+        scored: tuple[list[Token], np.ndarray] | None = None,
     ) -> dict[str, list[tuple[int, int, float]]]:
         """Character spans (start, end, score) for each technique said to be in the paragraph.
 
@@ -613,7 +613,7 @@ class SpanTagger:
 
     def decode(
         self,
-        toks: Sequence[Segment],
+        toks: Sequence[Token],
         sents: np.ndarray,
         p: np.ndarray,
         k: int,
@@ -640,7 +640,7 @@ class SpanTagger:
         lo, hi = np.flatnonzero(on)[[0, -1]]
         return [_trim(int(lo), int(hi), stop) or (best, best)]
 
-    def _kinds(self, toks: Sequence[Segment]) -> TokenKinds:
+    def _kinds(self, toks: Sequence[Token]) -> TokenKinds:
         n = len(toks)
         word = np.fromiter((t.text[0].isalnum() for t in toks), bool, n)
         punct = ~word & np.fromiter((t.text not in _QUOTES for t in toks), bool, n)
@@ -727,7 +727,7 @@ def _trim(a: int, b: int, stop: np.ndarray) -> tuple[int, int] | None:
     return (a, b) if a <= b else None
 
 
-def _runs(on: np.ndarray, max_gap: int, toks: Sequence[Segment]) -> list[tuple[int, int]]:
+def _runs(on: np.ndarray, max_gap: int, toks: Sequence[Token]) -> list[tuple[int, int]]:
     """Maximal runs of selected tokens, bridging gaps of up to ``max_gap`` tokens.
 
     Runs made only of punctuation are dropped, and edge punctuation is trimmed (except quotes,
