@@ -72,6 +72,12 @@ def test_model_card_records_how_the_model_was_made(tiny_model: Path) -> None:
     assert training["config"]["folds"] == 2 and training["config"]["seed"] == 0
     assert training["paragraphs"] == 17  # the fixture's labelled paragraphs
     assert set(card["package_versions"]) >= {"python", "numpy", "scikit-learn", "slant"}
+    from slant.train import LEXICAL_WEIGHTS, SENTENCE_WEIGHTS
+
+    assert card["lexical_weight"] in LEXICAL_WEIGHTS
+    assert card["sentence_weight"] in SENTENCE_WEIGHTS
+    readme = (tiny_model / "README.md").read_text(encoding="utf-8")
+    assert f"sentence head at {card['sentence_weight']}" in readme
 
 
 def test_model_card_hashes_the_training_data(tiny_model: Path) -> None:

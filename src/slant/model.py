@@ -363,6 +363,8 @@ def card_markdown(card: dict[str, Any]) -> str:
         "- data: SemEval-2023 Task 3 train split (research use only; not redistributed here); "
         "SHA-256 of every file used is in model.json",
         "- labels: the official SemEval-2023 Task 3 lists (3 genres, 14 frames, 23 techniques)",
+        f"- paragraph techniques: dense head, lexical head at {card.get('lexical_weight', '?')}, "
+        f"sentence head at {card.get('sentence_weight', '?')} (shares chosen by CV)",
         "- package versions: "
         + ", ".join(f"{k} {v}" for k, v in card.get("package_versions", {}).items()),
         "",
