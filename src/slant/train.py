@@ -50,7 +50,7 @@ from slant.predict import (
     tune_thresholds,
 )
 from slant.scoring import balanced_macro_f1, score_frames, score_genres, score_techniques
-from slant.segment import Segment, paragraphs, sentences
+from slant.segment import Line, Segment, paragraphs, sentences
 from slant.semeval import ISO_OF, Split, load_split
 from slant.spans import SpanExample, SpanTagger, paragraph_examples
 
@@ -426,7 +426,7 @@ def _sentence_rows(
         for aid, found in (split.spans or {}).items()
     }
     index = {label: j for j, label in enumerate(TECHNIQUES)}
-    lines_of: dict[str, dict[int, Any]] = {}
+    lines_of: dict[str, dict[int, Line]] = {}
     rows, labels, owner = [], [], []
     for r, (uid, number) in enumerate(keys):
         if uid not in lines_of:
