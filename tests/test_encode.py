@@ -110,7 +110,7 @@ def test_encoder_threads_follow_omp_num_threads(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_sentence_peaks_are_the_max_over_a_paragraphs_sentences() -> None:
-    from slant.encode import encode_features, sentence_peaks
+    from slant.encode import encode_features, sentence_vectors
 
     class Letters:
         """Encodes a text as the counts of a, b, c: easy to check by hand."""
@@ -123,11 +123,14 @@ def test_sentence_peaks_are_the_max_over_a_paragraphs_sentences() -> None:
     encoder = Letters()
     article = ["aaa bb. Then c c c c.", "b only here."]
     embeddings = [encoder.encode(article)]
-    (peaks,) = sentence_peaks(encoder, [article], embeddings)
+    (found,) = sentence_vectors(encoder, [article], embeddings)
+    peaks = found.peaks(len(article))
     np.testing.assert_array_equal(peaks[0], [3, 2, 4])  # max of (3, 2, 0) and (0, 0, 4)
     np.testing.assert_array_equal(peaks[1], embeddings[0][1])  # one sentence: its own vector
     encoded = encode_features(encoder, [article], with_sentence_peaks=True)
-    (features,), (found,) = encoded.features, encoded.sentences
+    (features,), (encoded_found,) = encoded.features, encoded.sentences
+    np.testing.assert_array_equal(encoded_found.vectors, found.vectors)
+    np.testing.assert_array_equal(encoded_found.paragraph, found.paragraph)
     assert features.shape == (2, 12)
     np.testing.assert_array_equal(features[:, 9:], peaks)
     # the sentence vectors themselves, each with its paragraph's row

@@ -84,7 +84,7 @@ def load_encoder(name: str = DEFAULT_ENCODER, threads: int | None = None) -> Sen
 
 def paragraph_features(embeddings: np.ndarray, peaks: np.ndarray | None = None) -> np.ndarray:
     """Features of each paragraph of one article: itself, the article's mean, its neighbours,
-    and (``peaks``, from ``sentence_peaks``) the strongest of its sentences' vectors.
+    and (``peaks``, from ``SentenceVectors.peaks``) the strongest of its sentences' vectors.
 
     The same words persuade differently in a satire, an op-ed and a news report, so every
     paragraph sees the article's overall content and the paragraphs next to it. A technique
@@ -228,19 +228,6 @@ def sentence_vectors(
             row += count
         out.append(SentenceVectors(rows, np.repeat(np.arange(len(article)), counts)))
     return out
-
-
-def sentence_peaks(
-    encoder: SentenceEncoder, articles: Sequence[Sequence[str]], embeddings: Sequence[np.ndarray]
-) -> list[np.ndarray]:
-    """Per paragraph, the element-wise max of its sentences' vectors (one matrix per article,
-    like ``encode_articles``)."""
-    return [
-        found.peaks(len(matrix))
-        for found, matrix in zip(
-            sentence_vectors(encoder, articles, embeddings), embeddings, strict=True
-        )
-    ]
 
 
 class Encoded(NamedTuple):

@@ -528,16 +528,19 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     use_network = config.technique_hidden > 0 and len(keys) >= MIN_NETWORK_PARAGRAPHS
     log(f"  dense head: {'MLP' if use_network else 'linear'}")
 
-    def make_techniques() -> DenseHead:
+    def make_dense(networks: int) -> DenseHead:
         if use_network:
             return MLPMultiLabelClassifier(
                 TECHNIQUES,
                 hidden=config.technique_hidden,
                 alpha=config.technique_alpha,
-                networks=config.technique_networks,
+                networks=networks,
                 seed=config.seed,
             )
         return make_linear()
+
+    def make_techniques() -> DenseHead:
+        return make_dense(config.technique_networks)
 
     def make_linear() -> MultiLabelClassifier:
         return MultiLabelClassifier(TECHNIQUES, C=config.technique_C, seed=config.seed)
@@ -550,48 +553,40 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     # One lexical head per language: words carry techniques differently in each language, and
     # a pooled vocabulary lets the big languages drown the small ones.
     P_lex = _oof_per_language(text_array, Y, fold, config.folds, langs, make_lexical)
+
     # CV picks the lexical head's weight in the mix, one for every language: words add what the
     # sentence vector blurs, and per-language choices were noise (docs/benchmarks.md).
-    mixes = {w: fuse(P_dense, P_lex, w) for w in LEXICAL_WEIGHTS}
-    mix_scores = {w: _mean_language_f1(Y, P, fold, config.folds, langs) for w, P in mixes.items()}
-    lexical_weight = max(mix_scores, key=lambda w: (mix_scores[w], -w))  # ties: less lexical
-    log(
-        "  lexical weight: "
-        + ", ".join(f"{w} {f1:.4f}" for w, f1 in mix_scores.items())
-        + f" (mean ST3 micro-F1 of the languages) -> {lexical_weight}"
-    )
-    P_fused = mixes[lexical_weight]
+    def choose_share(
+        base: np.ndarray, other: np.ndarray, shares: Sequence[float], name: str
+    ) -> tuple[float, np.ndarray]:
+        """The share of ``other`` in its mix with ``base`` with the best mean ST3 micro-F1 of
+        the languages (ties: the smaller), and that mix."""
+        mixes = {w: fuse(base, other, w) for w in shares}
+        scores = {w: _mean_language_f1(Y, P, fold, config.folds, langs) for w, P in mixes.items()}
+        best = max(scores, key=lambda w: (scores[w], -w))
+        log(
+            f"  {name}: "
+            + ", ".join(f"{w} {f1:.4f}" for w, f1 in scores.items())
+            + f" (mean ST3 micro-F1 of the languages) -> {best}"
+        )
+        return best, mixes[best]
+
+    lexical_weight, P_fused = choose_share(P_dense, P_lex, LEXICAL_WEIGHTS, "lexical weight")
     # The sentence head: where in a paragraph a technique sits, from the gold spans.
     sentence_head: DenseHead | None = None
     sentence_weight, P_sentence = 0.0, None
     if config.sentence_head and corpus.sentences:
 
         def make_sentence() -> DenseHead:
-            if use_network:
-                return MLPMultiLabelClassifier(
-                    TECHNIQUES,
-                    hidden=config.technique_hidden,
-                    alpha=config.technique_alpha,
-                    networks=config.sentence_networks,
-                    seed=config.seed,
-                )
-            return make_linear()
+            return make_dense(config.sentence_networks)
 
         Xs, Ys, owner = _sentence_rows(corpus, keys, X)
         log(f"  sentence head: {len(Xs):,} sentences")
         by_sentence = _oof_multilabel(Xs, Ys, fold[owner], config.folds, make_sentence)
         P_sentence = noisy_or(by_sentence, owner, len(keys))
-        sentence_mixes = {w: fuse(P_fused, P_sentence, w) for w in SENTENCE_WEIGHTS}
-        sentence_scores = {
-            w: _mean_language_f1(Y, P, fold, config.folds, langs) for w, P in sentence_mixes.items()
-        }
-        sentence_weight = max(sentence_scores, key=lambda w: (sentence_scores[w], -w))
-        log(
-            "  sentence head weight: "
-            + ", ".join(f"{w} {f1:.4f}" for w, f1 in sentence_scores.items())
-            + f" (mean ST3 micro-F1 of the languages) -> {sentence_weight}"
+        sentence_weight, P_fused = choose_share(
+            P_fused, P_sentence, SENTENCE_WEIGHTS, "sentence head weight"
         )
-        P_fused = sentence_mixes[sentence_weight]
         if sentence_weight > 0:
             sentence_head = make_sentence().fit(Xs, Ys)
         del Xs, Ys
