@@ -119,7 +119,10 @@ class Analysis:
         return {"schema_version": SCHEMA_VERSION, **_plain(self)}
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        # the encoder walks the objects itself (``vars`` of each dataclass): building
+        # ``to_dict`` first cost more than the encoding
+        document = {"schema_version": SCHEMA_VERSION, **vars(self)}
+        return json.dumps(document, ensure_ascii=False, indent=indent, default=vars)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Analysis:

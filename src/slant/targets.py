@@ -26,7 +26,7 @@ Measured on hand-annotated English train spans by ``bench/targets.py`` (docs/ben
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -208,6 +208,9 @@ class TargetFinder:
         self.toks = _tokens(text)
         self.mentions = mentions(text, self.toks)
         self._starts = [t.start for t in self.toks]
+        self._mention_starts = [m.start for m in self.mentions]  # both ascending: mentions
+        self._ends = [m.end for m in self.mentions]  # are found left to right, never overlap
+        self._names: dict[str, str] = {}
         # the sentence of each mention, and the mention that holds each token (if any)
         self._sentence = [self.toks[self._token_at(m.end - 1)].sentence for m in self.mentions]
         self._mention_at: dict[int, int] = {}
@@ -247,14 +250,19 @@ class TargetFinder:
         found = self._subject(range(first, last + 1))
         if found:
             return found
-        # 2. a possessive before, a name right after, or "X as SPAN"
-        for k, m in enumerate(self.mentions):
+        # 2. a possessive before, a name right after, or "X as SPAN": only the mention that ends
+        # last before the span and the first after it can touch it (others have words between)
+        k = bisect_right(self._ends, start) - 1
+        if k >= 0:
+            m = self.mentions[k]
             between = self.text[m.end : start].strip()
-            if m.end <= start and (between in _POSSESSIVE or (m.possessor and not between)):
+            if between in _POSSESSIVE or (m.possessor and not between):
                 return self._name(m)
+        k = bisect_left(self._mention_starts, end)
+        if k < len(self.mentions):
+            m = self.mentions[k]
             if (
-                m.start >= end
-                and not m.group
+                not m.group
                 and self.text[end : m.start].strip() in {"", ","}
                 and self._sentence[k] == sentence
             ):
@@ -327,14 +335,19 @@ class TargetFinder:
         -> "Putin"), so that one person is one target."""
         if mention.group:
             return mention.text
-        words = mention.text.lower().split()
+        if mention.text not in self._names:
+            self._names[mention.text] = self._usual_name(mention.text)
+        return self._names[mention.text]
+
+    def _usual_name(self, text: str) -> str:
+        words = text.lower().split()
         family: Counter[str] = Counter()
         for m in self.mentions:
             other = m.text.lower().split()
             n = min(len(words), len(other))
             if not m.group and other[-n:] == words[-n:]:
                 family[m.text] += 1
-        return max(family, key=lambda n: (family[n], len(n))) if family else mention.text
+        return max(family, key=lambda n: (family[n], len(n))) if family else text
 
 
 def find_target(
