@@ -356,9 +356,7 @@ class TfidfEncoder:
         get, width = self.vocabulary_.get, max(len(self.vocabulary_), 1)
         # every known term as (row, column) in one integer, counted by one sort: a Counter per
         # text cost more than the rest of the lexical heads together
-        keys = [
-            np.fromiter(map(get, self.terms(text), repeat(-1)), np.int64) for text in texts
-        ]
+        keys = [np.fromiter(map(get, self.terms(text), repeat(-1)), np.int64) for text in texts]
         rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(k) for k in keys])
         flat = np.concatenate(keys) if keys else np.zeros(0, np.int64)
         known = flat >= 0
