@@ -102,6 +102,14 @@ def test_tokens_offsets_round_trip_with_shift() -> None:
     ]  # fmt: skip
 
 
+def test_tokens_keep_offsets_across_every_kind_of_whitespace() -> None:
+    # offsets are summed from token and gap lengths, so odd gaps must be counted exactly
+    para = " \t«Ça\u00a0va?»\r\n  Москва\u2003—\u3000東京 e\u0301te\u200b!  "
+    toks = segment.tokens(para, 3)
+    _check_offsets("abc" + para, toks)
+    assert "".join(t.text for t in toks) == "".join(para.split())
+
+
 def test_sentences_use_character_offsets_with_non_ascii_text() -> None:
     para = "Café owners — naïve as ever — were furious. “Why?” they asked 😀 twice. Then they left."
     offset = 40
