@@ -72,7 +72,6 @@ def _shape(word: str) -> str:
 _ENDS = set(".!?…")
 _UNKNOWN = "unk"
 _LEXICAL = {"w", "pre4", "pre6", "s3", "s4", "c"}  # features of the word itself, not its window
-_TEXT_ROLES = ("w", "s3", "s4", "pre4", "pre6", "sh", "len", "p", "n", "pp", "nn")
 
 
 def token_features(
@@ -498,13 +497,6 @@ class SpanTagger:
             if feature.startswith(("pw=", "wn=")):
                 pairs.setdefault(feature[3:], [missing, missing])[feature[0] == "w"] = row
         self._pair_rows = {pair: (pw, wn) for pair, (pw, wn) in pairs.items()}
-        # the rows of a token text's own and window features by kind, looked up by the word
-        # itself: no "kind=word" string to build and hash for each
-        self._role_rows: dict[str, dict[str, int]] = {role: {} for role in _TEXT_ROLES}
-        for feature, row in vocab.items():
-            role, _, value = feature.partition("=")
-            if role in self._role_rows:
-                self._role_rows[role][value] = row
         self._no_pair = (missing, missing)
         self._context_rows = [
             np.array([vocab.get(name, missing) for name in names]) for names in _CONTEXT_NAMES
@@ -545,30 +537,30 @@ class SpanTagger:
         """A 5 x labels block per token text: the summed weights of the token's own features
         (forms, shape, length), then of the features it gives the token after it, before it,
         two after and two before."""
+        vocab, missing = self.vocabulary_, len(self.vocabulary_)
         words = [t.lower() for t in texts]
-        role_rows, missing = self._role_rows, len(self.vocabulary_)
 
-        def rows(role: str, values: Iterable[str]) -> np.ndarray:
-            return np.fromiter(map(role_rows[role].get, values, repeat(missing)), np.intp)
+        def rows(features: Iterable[str]) -> np.ndarray:
+            return np.fromiter(map(vocab.get, features, repeat(missing)), np.intp)
 
-        own = rows("w", words)
-        unknown = self.vocabulary_.get(_UNKNOWN, missing)
+        own = rows("w=" + w for w in words)
+        unknown = vocab.get(_UNKNOWN, missing)
         W = self._weights
         block = np.empty((len(texts), 5, W.shape[1]), np.float32)
-        # summed one feature kind at a time: gathering every kind at once built a large array
+        # summed one feature kind at a time: gathering all at once built a large array
         total = W[own] + W[np.where(own == missing, unknown, missing)]
-        for part in (
-            rows("s3", (w[-3:] for w in words)),
-            rows("s4", (w[-4:] for w in words)),
-            rows("pre4", (w[:4] for w in words)),
-            rows("pre6", (w[:6] for w in words)),
-            rows("sh", map(_shape, texts)),
-            rows("len", (str(min(len(w), 12)) for w in words)),
+        for features in (
+            ("s3=" + w[-3:] for w in words),
+            ("s4=" + w[-4:] for w in words),
+            ("pre4=" + w[:4] for w in words),
+            ("pre6=" + w[:6] for w in words),
+            ("sh=" + _shape(t) for t in texts),
+            ("len=" + str(min(len(w), 12)) for w in words),
         ):
-            total += W[part]
+            total += W[rows(features)]
         block[:, 0] = total
-        for at, role in enumerate(("p", "n", "pp", "nn"), start=1):
-            block[:, at] = W[rows(role, words)]
+        for at, role in enumerate(("p=", "n=", "pp=", "nn="), start=1):
+            block[:, at] = W[rows(role + w for w in words)]
         return block
 
     def evidence(
