@@ -8,12 +8,7 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("slant")
-except PackageNotFoundError:  # running from a source tree
-    __version__ = "0.1.0"
+__version__ = "0.1.0"  # pyproject.toml reads it from here
 
 from slant.analyzer import Analyzer
 from slant.doc import Analysis, Paragraph, Span, Technique

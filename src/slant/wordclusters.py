@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from slant.encode import SentenceEncoder
+from slant.packing import pack_strings, unpack_strings
 
 _MEMO: dict[str, np.ndarray] = {}  # word -> unit vector, shared by the fits of one process
 _LOADED: set[str] = set()  # encoders whose disk cache is in _MEMO
@@ -140,13 +141,13 @@ class WordClusters:
     def get_state(self) -> dict[str, np.ndarray]:
         words = sorted(self.table)
         return {
-            "cluster_words": np.array(words, dtype=str),
+            "cluster_words": pack_strings(words),
             "cluster_ids": np.array([self.table[w] for w in words], np.int16),
             "cluster_centroids": self.centroids.astype(np.float16),
         }
 
     @classmethod
     def from_state(cls, state: dict[str, np.ndarray]) -> WordClusters:
-        words, ids = state["cluster_words"].tolist(), state["cluster_ids"].tolist()
+        words, ids = unpack_strings(state["cluster_words"]), state["cluster_ids"].tolist()
         table = dict(zip(words, ids, strict=True))
         return cls(state["cluster_centroids"], table)
