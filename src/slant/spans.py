@@ -142,29 +142,34 @@ _CONTEXT_NAMES = [
 ]
 
 
-def _context_codes(
-    texts: Sequence[str], words: Sequence[str], lengths: np.ndarray
-) -> list[np.ndarray]:
+# The columns of a token text's attributes (``SpanTagger._rows_of`` keeps one row per text):
+# flag bits, the code of the end mark it is (0: none), the id of its lower-cased form within the
+# table, and its word cluster (-1: none).
+_FLAGS, _END, _LOWER, _CLUSTER = range(4)
+_IS_END, _IS_QUOTE, _IS_UPPER, _IS_LONG = 1, 2, 4, 8
+
+
+def _context_codes(info: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
     """The features of ``token_features`` that depend on a token's place in its paragraph, as
     one code per token for each kind of ``_CONTEXT_NAMES``, for ``SpanTagger._linear_scores_many``
-    (``texts``: the tokens of paragraphs of ``lengths`` tokens, end to end). Keep the two in step
-    (a test checks they agree)."""
-    n, count = len(texts), len(lengths)
+    (``info``: the attributes of the tokens of paragraphs of ``lengths`` tokens, end to end).
+    Keep the two in step (a test checks they agree)."""
+    n, count = len(info), len(lengths)
     idx = np.arange(n)
     para = np.repeat(np.arange(count), lengths)
     first = (np.cumsum(lengths) - lengths)[para]  # index of the paragraph's first token
     last = first + lengths[para] - 1
     in_para = idx - first
-    is_end = np.fromiter((t in _ENDS for t in texts), bool, n)
-    is_quote = np.fromiter((t in _QUOTES for t in texts), bool, n)
+    flags = info[:, _FLAGS]
+    is_end = (flags & _IS_END) > 0
+    is_quote = (flags & _IS_QUOTE) > 0
     # tokens since the sentence began: since the last sentence end before the token
     end_before = np.concatenate([[-1], np.maximum.accumulate(np.where(is_end, idx, -1))[:-1]])
     in_sentence = idx - np.maximum(end_before, first - 1) - 1
     # the punctuation that ends each token's sentence: the first end mark at or after it
     next_end = np.minimum.accumulate(np.where(is_end, idx, n)[::-1])[::-1]
-    end_code = np.zeros(n, np.intp)
     inside = next_end <= last
-    end_code[inside] = [_END_CODE[texts[j]] for j in next_end[inside].tolist()]
+    end_code = np.where(inside, info[np.minimum(next_end, n - 1), _END], 0)
     # quote marks: how many opened so far, and the distance to the nearest in the paragraph
     quotes_so_far = np.cumsum(is_quote)
     before_paragraph = (quotes_so_far - is_quote)[first]
@@ -176,14 +181,12 @@ def _context_codes(
         np.where(quote_after <= last, quote_after - idx, far),
     )
     dq = np.where(dq == far, 7, np.minimum(dq, 6))
-    upper = np.fromiter((t[:1].isupper() for t in texts), bool, n)
+    upper = (flags & _IS_UPPER) > 0
     # repeated words: a word's count within its paragraph
-    ids: dict[str, int] = {}
-    word_ids = np.fromiter((ids.setdefault(w, len(ids)) for w in words), np.intp, n)
-    _, inverse, counts = np.unique(
-        para * len(ids) + word_ids, return_inverse=True, return_counts=True
-    )
-    long = np.fromiter((len(w) > 3 for w in words), bool, n)
+    word_ids = info[:, _LOWER].astype(np.intp)
+    width = int(word_ids.max()) + 1 if n else 1
+    _, inverse, counts = np.unique(para * width + word_ids, return_inverse=True, return_counts=True)
+    long = (flags & _IS_LONG) > 0
     return [
         np.minimum(in_para, 5),
         np.minimum(last - idx, 5),
@@ -412,8 +415,9 @@ class SpanTagger:
         if not lines:
             return []
         toks = [tokens(text, offset) for text, offset in lines]
-        flat = [t for paragraph in toks for t in paragraph]
-        clusters = self._cluster_ids(flat, encoder)
+        clusters = None  # without an encoder, the clusters of the words in the table
+        if encoder is not None:
+            clusters = self._cluster_ids([t for paragraph in toks for t in paragraph], encoder)
         z = self._linear_scores_many(toks, clusters)
         p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
         bounds = np.cumsum([len(t) for t in toks])[:-1]
@@ -428,7 +432,8 @@ class SpanTagger:
     def _linear_scores_many(
         self, paragraphs: Sequence[Sequence[Token]], clusters: Sequence[int | None] | None
     ) -> np.ndarray:
-        """``_linear_scores`` of every paragraph, stacked; ``clusters`` of all their tokens.
+        """``_linear_scores`` of every paragraph, stacked; ``clusters`` of all their tokens
+        (None: those of ``clusters_``' table, as ``_cluster_ids`` without an encoder gives).
 
         Every feature of a token is a function of one token (itself or a neighbour at a fixed
         distance), of its word cluster or a neighbour's, of a word pair, or of a small position
@@ -456,6 +461,7 @@ class SpanTagger:
             rows[where] = self._rows_of(texts)
             rows[end_pads] = rows[end_pads + 1] = self._end_row
             blocks = self._word_table[rows]
+            info = self._row_info[rows[where]]
         # rows of a token's block: its own features, then its weight on the token after it,
         # before it, two after and two before
         z = blocks[:, 0].copy()
@@ -463,9 +469,14 @@ class SpanTagger:
         z[:-1] += blocks[1:, 2]
         z[2:] += blocks[:-2, 3]
         z[:-2] += blocks[2:, 4]
-        if clusters is not None:
-            codes = np.full(size, len(self._cluster_table) - 1, np.intp)
-            codes[where] = [len(self._cluster_table) - 1 if c is None else c for c in clusters]
+        if clusters is not None or self.clusters_ is not None:
+            none = len(self._cluster_table) - 1
+            codes = np.full(size, none, np.intp)
+            if clusters is None:
+                found = info[:, _CLUSTER]
+                codes[where] = np.where(found >= 0, found, none)
+            else:
+                codes[where] = [none if c is None else c for c in clusters]
             by_cluster = self._cluster_table[codes]
             z += by_cluster[:, 0]
             z[1:] += by_cluster[:-1, 1]
@@ -481,7 +492,7 @@ class SpanTagger:
         z[1:] += pairs[:, 0]
         z[:-1] += pairs[:, 1]
         z = z[where]
-        codes = _context_codes(texts, words, lengths)
+        codes = _context_codes(info, lengths)
         for code, table in zip(codes, self._context_rows, strict=True):
             z += W[table[code]]
         return z + self.intercept_
@@ -513,6 +524,8 @@ class SpanTagger:
     def _clear_rows(self) -> None:
         self._word_rows = {}
         self._word_table = np.zeros((1024, 5, len(self.labels)), np.float32)
+        self._row_info = np.zeros((1024, 4), np.int32)  # columns _FLAGS, _END, _LOWER, _CLUSTER
+        self._lower_ids: dict[str, int] = {}
         self._start_row, self._end_row = self._rows_of(["<s>", "</s>"])
 
     def _rows_of(self, texts: Sequence[str]) -> list[int]:
@@ -527,12 +540,31 @@ class SpanTagger:
             first = len(rows)
             need = first + len(new)
             if need > len(self._word_table):
-                grown = np.zeros((2 * need, *self._word_table.shape[1:]), np.float32)
-                grown[:first] = self._word_table[:first]
-                self._word_table = grown
+                self._word_table = _grown(self._word_table, first, 2 * need)
+                self._row_info = _grown(self._row_info, first, 2 * need)
             self._word_table[first:need] = self._text_blocks(new)
+            self._row_info[first:need] = self._text_info(new)
             rows.update(zip(new, range(first, need), strict=True))
         return [rows[t] for t in texts]
+
+    def _text_info(self, texts: Sequence[str]) -> np.ndarray:
+        """The attributes of each token text that its context features read (``_FLAGS``...);
+        computed once per text, not once per token."""
+        words = [t.lower() for t in texts]
+        table = self.clusters_.table if self.clusters_ is not None else {}
+        lower = self._lower_ids
+        info = np.empty((len(texts), 4), np.int32)
+        info[:, _FLAGS] = [
+            (t in _ENDS) * _IS_END
+            | (t in _QUOTES) * _IS_QUOTE
+            | t[:1].isupper() * _IS_UPPER
+            | (len(w) > 3) * _IS_LONG
+            for t, w in zip(texts, words, strict=True)
+        ]
+        info[:, _END] = [_END_CODE.get(t, 0) for t in texts]
+        info[:, _LOWER] = [lower.setdefault(w, len(lower)) for w in words]
+        info[:, _CLUSTER] = [table.get(w, -1) for w in words]
+        return info
 
     def _text_blocks(self, texts: Sequence[str]) -> np.ndarray:
         """A 5 x labels block per token text: the summed weights of the token's own features
@@ -684,6 +716,13 @@ class SpanTagger:
             tagger.clusters_ = WordClusters.from_state(state)
             tagger.clusters = len(tagger.clusters_.centroids)
         return tagger
+
+
+def _grown(table: np.ndarray, used: int, size: int) -> np.ndarray:
+    """``table`` with room for ``size`` rows, keeping its first ``used``."""
+    grown = np.zeros((size, *table.shape[1:]), table.dtype)
+    grown[:used] = table[:used]
+    return grown
 
 
 def _sentence_runs(
