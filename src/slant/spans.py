@@ -17,7 +17,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise, repeat
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -144,8 +144,9 @@ _CONTEXT_NAMES = [
 
 # The columns of a token text's attributes (``SpanTagger._rows_of`` keeps one row per text):
 # flag bits, the code of the end mark it is (0: none), the id of its lower-cased form within the
-# table, and its word cluster (-1: none).
-_FLAGS, _END, _LOWER, _CLUSTER = range(4)
+# table, its word cluster (-1: none), and its lower-cased form's id among the words of the word
+# pair features (-1: in none).
+_FLAGS, _END, _LOWER, _CLUSTER, _PAIR = range(5)
 _IS_END, _IS_QUOTE, _IS_UPPER, _IS_LONG = 1, 2, 4, 8
 
 
@@ -450,7 +451,6 @@ class SpanTagger:
         if n == 0:
             return np.zeros((0, len(self.labels)), np.float32)
         texts = [t.text for paragraph in paragraphs for t in paragraph]
-        words = [t.lower() for t in texts]
         # the padded layout: <s> <s> tokens </s> </s>, paragraph after paragraph
         para = np.repeat(np.arange(count), lengths)
         where = np.arange(n) + 4 * para + 2
@@ -482,13 +482,10 @@ class SpanTagger:
             z[1:] += by_cluster[:-1, 1]
             z[:-1] += by_cluster[1:, 2]
         # pair q of the padded words is (word q, word q+1): "wn" of the first, "pw" of the next
-        padded = ["<s>"] * size
-        for q, word in zip(where.tolist(), words, strict=True):
-            padded[q] = word
-        for q in end_pads.tolist():
-            padded[q] = padded[q + 1] = "</s>"
-        get, neither = self._pair_rows.get, self._no_pair
-        pairs = W[np.array([get(a + "_" + b, neither) for a, b in pairwise(padded)], np.intp)]
+        halves = np.full(size, self._pair_start, np.int64)
+        halves[where] = info[:, _PAIR]
+        halves[end_pads] = halves[end_pads + 1] = self._pair_end
+        pairs = W[self._pair_feature_rows(halves[:-1], halves[1:])]
         z[1:] += pairs[:, 0]
         z[:-1] += pairs[:, 1]
         z = z[where]
@@ -504,12 +501,7 @@ class SpanTagger:
         coef = np.asarray(self.coef_, np.float32).T
         self._weights = np.vstack([coef, np.zeros((1, coef.shape[1]), np.float32)])
         vocab, missing = self.vocabulary_, len(self.vocabulary_)
-        pairs: dict[str, list[int]] = {}
-        for feature, row in vocab.items():
-            if feature.startswith(("pw=", "wn=")):
-                pairs.setdefault(feature[3:], [missing, missing])[feature[0] == "w"] = row
-        self._pair_rows = {pair: (pw, wn) for pair, (pw, wn) in pairs.items()}
-        self._no_pair = (missing, missing)
+        self._prepare_pairs()
         self._context_rows = [
             np.array([vocab.get(name, missing) for name in names]) for names in _CONTEXT_NAMES
         ]
@@ -521,10 +513,49 @@ class SpanTagger:
         ]
         self._clear_rows()
 
+    def _prepare_pairs(self) -> None:
+        """The word pair features ("pw=a_b", "wn=a_b") as sorted integer keys of their two words'
+        ids, so that a paragraph's pairs are found by one search, not by building a string per
+        token. A word may hold "_", so every split of a pair is a key: "x_y_z" is (x, y_z) and
+        (x_y, z); a token pair (a, b) finds a key exactly when "a_b" is a feature."""
+        vocab, missing = self.vocabulary_, len(self.vocabulary_)
+        pairs: dict[str, list[int]] = {}
+        for feature, row in vocab.items():
+            if feature.startswith(("pw=", "wn=")):
+                pairs.setdefault(feature[3:], [missing, missing])[feature[0] == "w"] = row
+        ids: dict[str, int] = {}
+        first, second, rows = [], [], []
+        for pair, both in pairs.items():
+            cut = pair.find("_")
+            while cut >= 0:
+                first.append(ids.setdefault(pair[:cut], len(ids)))
+                second.append(ids.setdefault(pair[cut + 1 :], len(ids)))
+                rows.append(both)
+                cut = pair.find("_", cut + 1)
+        self._pair_words = ids
+        self._pair_start, self._pair_end = ids.get("<s>", -1), ids.get("</s>", -1)
+        keys = np.array(first, np.int64) * max(len(ids), 1) + np.array(second, np.int64)
+        order = np.argsort(keys)
+        self._pair_keys = keys[order]
+        self._pair_values = np.array(rows, np.intp).reshape(-1, 2)[order]
+
+    def _pair_feature_rows(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """The rows of the features ("pw", "wn") of each word pair, given the words'
+        ``_pair_words`` ids (-1: a word in no pair feature); the missing row for none."""
+        missing = len(self.vocabulary_)
+        out = np.full((len(first), 2), missing, np.intp)
+        if not len(self._pair_keys):
+            return out
+        keys = first * max(len(self._pair_words), 1) + second
+        at = np.minimum(np.searchsorted(self._pair_keys, keys), len(self._pair_keys) - 1)
+        hit = (first >= 0) & (second >= 0) & (self._pair_keys[at] == keys)
+        out[hit] = self._pair_values[at[hit]]
+        return out
+
     def _clear_rows(self) -> None:
         self._word_rows = {}
         self._word_table = np.zeros((1024, 5, len(self.labels)), np.float32)
-        self._row_info = np.zeros((1024, 4), np.int32)  # columns _FLAGS, _END, _LOWER, _CLUSTER
+        self._row_info = np.zeros((1024, 5), np.int32)  # columns _FLAGS ... _PAIR
         self._lower_ids: dict[str, int] = {}
         self._start_row, self._end_row = self._rows_of(["<s>", "</s>"])
 
@@ -553,7 +584,7 @@ class SpanTagger:
         words = [t.lower() for t in texts]
         table = self.clusters_.table if self.clusters_ is not None else {}
         lower = self._lower_ids
-        info = np.empty((len(texts), 4), np.int32)
+        info = np.empty((len(texts), 5), np.int32)
         info[:, _FLAGS] = [
             (t in _ENDS) * _IS_END
             | (t in _QUOTES) * _IS_QUOTE
@@ -564,6 +595,7 @@ class SpanTagger:
         info[:, _END] = [_END_CODE.get(t, 0) for t in texts]
         info[:, _LOWER] = [lower.setdefault(w, len(lower)) for w in words]
         info[:, _CLUSTER] = [table.get(w, -1) for w in words]
+        info[:, _PAIR] = [self._pair_words.get(w, -1) for w in words]
         return info
 
     def _text_blocks(self, texts: Sequence[str]) -> np.ndarray:
