@@ -16,6 +16,7 @@ compares models too.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import statistics
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from record import append, command, machine
@@ -40,6 +42,35 @@ def timed(src: Path, args: list[str]) -> float:
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True,
     )  # fmt: skip
     return time.perf_counter() - start
+
+
+def revisions(baseline: str) -> tuple[str, str]:
+    """The short hashes of ``baseline`` and of HEAD."""
+
+    def short(rev: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", rev],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+
+    return short(baseline), short("HEAD")
+
+
+@contextlib.contextmanager
+def worktree(revision: str) -> Iterator[Path]:
+    """A temporary checkout of ``revision`` (removed afterwards)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "baseline"
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), revision],
+            check=True,
+        )
+        try:
+            yield tree
+        finally:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True
+            )
 
 
 def main() -> None:
@@ -61,32 +92,15 @@ def main() -> None:
     extra = ["--fast"] if args.mode == "fast" else []
     corpus = ["analyze", *map(str, args.articles), "--format", "json", *extra]
     one = ["analyze", str(files[0]), "--format", "json", *extra]
-    revision = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", args.baseline],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    head = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    with tempfile.TemporaryDirectory() as tmp:
-        tree = Path(tmp) / "baseline"
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), revision],
-            check=True,
-        )
-        try:
-            trees = {f"baseline {revision}": tree / "src", f"this checkout ({head})": ROOT / "src"}
-            walls: dict[str, list[float]] = {name: [] for name in trees}
-            colds: dict[str, list[float]] = {name: [] for name in trees}
-            for _ in range(args.rounds):
-                for name, src in trees.items():
-                    colds[name].append(timed(src, one))
-                    walls[name].append(timed(src, corpus))
-        finally:
-            subprocess.run(
-                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True
-            )
+    revision, head = revisions(args.baseline)
+    with worktree(revision) as tree:
+        trees = {f"baseline {revision}": tree / "src", f"this checkout ({head})": ROOT / "src"}
+        walls: dict[str, list[float]] = {name: [] for name in trees}
+        colds: dict[str, list[float]] = {name: [] for name in trees}
+        for _ in range(args.rounds):
+            for name, src in trees.items():
+                colds[name].append(timed(src, one))
+                walls[name].append(timed(src, corpus))
 
     rows = [
         f"| {name} | {min(w):.2f} | {statistics.median(w):.2f} | {len(files) / min(w):.1f} | "

@@ -356,8 +356,8 @@ class TfidfEncoder:
         """The nonzero entries of ``transform(texts)``, row after row: their columns (ascending
         within a row), values, and the number in each row."""
         get, width = self.vocabulary_.get, max(len(self.vocabulary_), 1)
-        # every known term as (row, column) in one integer, counted by one sort: a Counter per
-        # text cost more than the rest of the lexical heads together
+        # every known term as (row, column) in one integer, counted by one sort over all the
+        # texts: faster than a Counter per text on many texts (training), as fast on one article
         keys = [np.fromiter(map(get, self.terms(text), repeat(-1)), np.int64) for text in texts]
         rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(k) for k in keys])
         flat = np.concatenate(keys) if keys else np.zeros(0, np.int64)
