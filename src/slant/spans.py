@@ -282,8 +282,12 @@ class SpanTagger:
         self._word_table = np.zeros((0, 5, len(self.labels)), np.float32)
         self._start_row = self._end_row = 0
         self._cluster_table = np.zeros((1, 3, len(self.labels)), np.float32)
-        self._pair_rows: dict[str, tuple[int, int]] = {}
-        self._no_pair = (0, 0)
+        self._row_info = np.zeros((0, 5), np.int32)  # per token text, beside _word_table
+        self._lower_ids: dict[str, int] = {}
+        self._pair_words: dict[str, int] = {}  # words of the pair features -> ids
+        self._pair_start = self._pair_end = -1
+        self._pair_keys = np.zeros(0, np.int64)
+        self._pair_values = np.zeros((0, 2), np.intp)
         self._context_rows: list[np.ndarray] = []
 
     def __getstate__(self) -> dict[str, Any]:
@@ -556,7 +560,7 @@ class SpanTagger:
         self._word_rows = {}
         self._word_table = np.zeros((1024, 5, len(self.labels)), np.float32)
         self._row_info = np.zeros((1024, 5), np.int32)  # columns _FLAGS ... _PAIR
-        self._lower_ids: dict[str, int] = {}
+        self._lower_ids = {}
         self._start_row, self._end_row = self._rows_of(["<s>", "</s>"])
 
     def _rows_of(self, texts: Sequence[str]) -> list[int]:
