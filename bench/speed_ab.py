@@ -73,18 +73,23 @@ def worktree(revision: str) -> Iterator[Path]:
             )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arguments(doc: str, rounds: int) -> argparse.Namespace:
+    """The command line of an A/B bench script: baseline, mode, rounds, articles, record."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--baseline", required=True, help="a commit of this repository")
     parser.add_argument("--mode", choices=("fast", "default"), default="fast")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=rounds)
     parser.add_argument(
         "--articles", type=Path, nargs="+",
         default=sorted(UNLABELLED.glob("*/test-articles")),
         help="folders of .txt articles (default: every language's unlabelled test articles)",
     )  # fmt: skip
     parser.add_argument("--record", action="store_true")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments(__doc__, rounds=5)
 
     files = sorted(f for folder in args.articles for f in folder.glob("*.txt"))
     if not files:

@@ -13,7 +13,6 @@ the two trees; the table gives each stage's best round.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
@@ -23,7 +22,7 @@ import time
 from pathlib import Path
 
 from record import append, command, machine
-from speed_ab import UNLABELLED, revisions, worktree
+from speed_ab import arguments, revisions, worktree
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,17 +82,7 @@ def run(src: Path, mode: str, folders: list[Path]) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--baseline", required=True, help="a commit of this repository")
-    parser.add_argument("--mode", choices=("fast", "default"), default="fast")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument(
-        "--articles", type=Path, nargs="+",
-        default=sorted(UNLABELLED.glob("*/test-articles")),
-        help="folders of .txt articles (default: every language's unlabelled test articles)",
-    )  # fmt: skip
-    parser.add_argument("--record", action="store_true")
-    args = parser.parse_args()
+    args = arguments(__doc__, rounds=3)
 
     revision, head = revisions(args.baseline)
     started = time.perf_counter()

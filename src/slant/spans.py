@@ -577,15 +577,15 @@ class SpanTagger:
             if need > len(self._word_table):
                 self._word_table = _grown(self._word_table, first, 2 * need)
                 self._row_info = _grown(self._row_info, first, 2 * need)
-            self._word_table[first:need] = self._text_blocks(new)
-            self._row_info[first:need] = self._text_info(new)
+            words = [t.lower() for t in new]
+            self._word_table[first:need] = self._text_blocks(new, words)
+            self._row_info[first:need] = self._text_info(new, words)
             rows.update(zip(new, range(first, need), strict=True))
         return [rows[t] for t in texts]
 
-    def _text_info(self, texts: Sequence[str]) -> np.ndarray:
-        """The attributes of each token text that its context features read (``_FLAGS``...);
-        computed once per text, not once per token."""
-        words = [t.lower() for t in texts]
+    def _text_info(self, texts: Sequence[str], words: Sequence[str]) -> np.ndarray:
+        """The attributes of each token text (``words``: lower-cased) that its context features
+        read (``_FLAGS``...); computed once per text, not once per token."""
         table = self.clusters_.table if self.clusters_ is not None else {}
         lower = self._lower_ids
         info = np.empty((len(texts), 5), np.int32)
@@ -602,12 +602,11 @@ class SpanTagger:
         info[:, _PAIR] = [self._pair_words.get(w, -1) for w in words]
         return info
 
-    def _text_blocks(self, texts: Sequence[str]) -> np.ndarray:
-        """A 5 x labels block per token text: the summed weights of the token's own features
-        (forms, shape, length), then of the features it gives the token after it, before it,
-        two after and two before."""
+    def _text_blocks(self, texts: Sequence[str], words: Sequence[str]) -> np.ndarray:
+        """A 5 x labels block per token text (``words``: lower-cased): the summed weights of the
+        token's own features (forms, shape, length), then of the features it gives the token
+        after it, before it, two after and two before."""
         vocab, missing = self.vocabulary_, len(self.vocabulary_)
-        words = [t.lower() for t in texts]
 
         def rows(features: Iterable[str]) -> np.ndarray:
             return np.fromiter(map(vocab.get, features, repeat(missing)), np.intp)
