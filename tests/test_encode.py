@@ -40,6 +40,27 @@ def test_tfidf_keeps_the_most_frequent_terms_and_round_trips() -> None:
     assert restored.transform([""]).nnz == 0
 
 
+def test_tfidf_bigrams_do_not_span_two_texts() -> None:
+    encoder = TfidfEncoder(min_df=1).fit(["council sold water"])
+    column = encoder.vocabulary_["council sold"]
+    matrix = encoder.transform(["the council", "sold it", "council sold"]).toarray()
+    assert matrix[:2, column].tolist() == [0.0, 0.0]
+    assert matrix[2, column] > 0
+
+
+def test_tfidf_state_saved_as_terms_still_loads() -> None:
+    from slant.packing import pack_strings
+
+    encoder = TfidfEncoder(max_features=10_000, min_df=1).fit(TEXTS)
+    terms = sorted(encoder.vocabulary_, key=encoder.vocabulary_.__getitem__)
+    legacy = TfidfEncoder.from_state({"vocabulary": pack_strings(terms), "idf": encoder.idf_})
+    assert legacy.vocabulary_ == encoder.vocabulary_
+    np.testing.assert_array_equal(
+        legacy.transform(TEXTS).toarray(), encoder.transform(TEXTS).toarray()
+    )
+    assert set(encoder.get_state()) == {"words", "term_words", "idf"}
+
+
 def test_tfidf_projection_is_the_matrix_product_without_scipy() -> None:
     encoder = TfidfEncoder(max_features=10_000, min_df=1).fit(TEXTS)
     weights = np.random.default_rng(0).normal(size=(len(encoder.vocabulary_), 4))

@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise, repeat
+from itertools import chain, pairwise, repeat
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
@@ -302,6 +302,72 @@ class CachedEncoder:
 _WORD = re.compile(r"\w\w+")
 
 
+@functools.lru_cache(maxsize=64)  # fast mode reads each article with several heads
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+class _TermLookup:
+    """A vocabulary of words and word pairs, read through integer word ids.
+
+    Each column is a word, or a pair of words (a bigram): ``term_words`` holds its word ids,
+    the second -1 for a single word. A text's bigrams are then found as pairs of ids in one
+    sorted array instead of as "a b" strings in a dict, so analysing builds and hashes no string
+    per bigram. Saved as the words and ``term_words``, it loads without splitting any term.
+    """
+
+    def __init__(self, words: list[str], term_words: np.ndarray):
+        self.words = words
+        self.term_words = term_words
+        self.size = len(term_words)
+        self._ids = dict(zip(words, range(len(words)), strict=True))
+        first, second = term_words.T.astype(np.int64)
+        single = second < 0
+        self._unigram_column = np.full(len(words) + 1, -1, np.int64)  # last: an unknown word
+        self._unigram_column[first[single]] = np.flatnonzero(single)
+        keys = first[~single] * (len(words) + 1) + second[~single]
+        order = np.argsort(keys)
+        self._pair_keys, self._pair_columns = keys[order], np.flatnonzero(~single)[order]
+
+    @classmethod
+    def from_terms(cls, terms: Sequence[str]) -> _TermLookup:
+        ids: dict[str, int] = {}
+        term_words = np.full((len(terms), 2), -1, np.int32)
+        for column, term in enumerate(terms):
+            first, _, second = term.partition(" ")
+            term_words[column, 0] = ids.setdefault(first, len(ids))
+            if second:
+                term_words[column, 1] = ids.setdefault(second, len(ids))
+        return cls(list(ids), term_words)
+
+    def terms(self) -> list[str]:
+        words = self.words
+        return [words[a] if b < 0 else f"{words[a]} {words[b]}" for a, b in self.term_words]
+
+    def columns_of(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(text index, column) of every known unigram and bigram occurrence in ``texts``."""
+        unknown = len(self.words)
+        word_lists = [_words(text) for text in texts]
+        lengths = np.fromiter(map(len, word_lists), np.int64, len(word_lists))
+        flat = chain.from_iterable(word_lists)
+        ids = np.fromiter(map(self._ids.get, flat, repeat(unknown)), np.int64, lengths.sum())
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        unigram = self._unigram_column[ids]
+        # neighbours in one text, both words known
+        pair = (rows[1:] == rows[:-1]) & (ids[1:] != unknown) & (ids[:-1] != unknown)
+        keys = ids[:-1][pair] * (unknown + 1) + ids[1:][pair]
+        found = np.zeros(len(keys), bool)
+        at = np.searchsorted(self._pair_keys, keys)
+        if len(self._pair_keys):
+            at = at.clip(max=len(self._pair_keys) - 1)
+            found = self._pair_keys[at] == keys
+        seen = unigram >= 0
+        return (
+            np.concatenate([rows[seen], rows[:-1][pair][found]]),
+            np.concatenate([unigram[seen], self._pair_columns[at[found]]]),
+        )
+
+
 class TfidfEncoder:
     """Sparse TF-IDF vectors of lower-cased word unigrams and bigrams (sublinear tf, L2 norm).
 
@@ -313,27 +379,48 @@ class TfidfEncoder:
         self.max_features = max_features
         self.min_df = min_df
         self._vocabulary: dict[str, int] | None = None
-        self._terms: np.ndarray | None = None
+        self._lookup: _TermLookup | None = None
+        self._saved: dict[str, np.ndarray] = {}  # a loaded state, read on first use
 
     @property
     def vocabulary_(self) -> dict[str, int]:
-        """Term -> column. A loaded model builds it on first use: a model holds a dozen of
-        these heads and an article reads one or two (half a second of start-up saved)."""
+        """Term -> column. A loaded model builds it only if asked: analysing reads the
+        vocabulary through ``_TermLookup``."""
         if self._vocabulary is None:
-            if self._terms is None:
-                raise AttributeError("TfidfEncoder is not fitted")
-            terms = unpack_strings(self._terms)
+            terms = self._term_lookup().terms()
             self._vocabulary = dict(zip(terms, range(len(terms)), strict=True))
         return self._vocabulary
 
     @vocabulary_.setter
     def vocabulary_(self, vocabulary: dict[str, int]) -> None:
         self._vocabulary = vocabulary
+        self._lookup = None
+
+    @property
+    def n_terms(self) -> int:
+        """The vocabulary's size: the width of ``transform``."""
+        return len(self.idf_)
+
+    def _term_lookup(self) -> _TermLookup:
+        # built on first use: a model holds a dozen of these heads and an article reads a few
+        if self._lookup is None:
+            saved, vocabulary = self._saved, self._vocabulary
+            if "words" in saved:
+                words = unpack_strings(saved["words"])
+                self._lookup = _TermLookup(words, saved["term_words"].astype(np.int32))
+            elif "vocabulary" in saved:  # saved by an earlier slant: the terms themselves
+                self._lookup = _TermLookup.from_terms(unpack_strings(saved["vocabulary"]))
+            elif vocabulary is not None:
+                terms = sorted(vocabulary, key=vocabulary.__getitem__)
+                self._lookup = _TermLookup.from_terms(terms)
+            else:
+                raise AttributeError("TfidfEncoder is not fitted")
+            self._saved = {}
+        return self._lookup
 
     @staticmethod
-    @functools.lru_cache(maxsize=64)  # fast mode reads each article twice (genre, frames)
     def terms(text: str) -> tuple[str, ...]:
-        words = _WORD.findall(text.lower())
+        words = _words(text)
         return (*words, *(f"{a} {b}" for a, b in pairwise(words)))
 
     def fit(self, texts: Sequence[str]) -> TfidfEncoder:
@@ -355,14 +442,12 @@ class TfidfEncoder:
     def _entries(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The nonzero entries of ``transform(texts)``, row after row: their columns (ascending
         within a row), values, and the number in each row."""
-        get, width = self.vocabulary_.get, max(len(self.vocabulary_), 1)
+        lookup = self._term_lookup()
+        width = max(lookup.size, 1)
+        rows, flat = lookup.columns_of(texts)
         # every known term as (row, column) in one integer, counted by one sort over all the
         # texts: faster than a Counter per text on many texts (training), as fast on one article
-        keys = [np.fromiter(map(get, self.terms(text), repeat(-1)), np.int64) for text in texts]
-        rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(k) for k in keys])
-        flat = np.concatenate(keys) if keys else np.zeros(0, np.int64)
-        known = flat >= 0
-        unique, counts = np.unique(rows[known] * width + flat[known], return_counts=True)
+        unique, counts = np.unique(rows * width + flat, return_counts=True)
         row, columns = np.divmod(unique, width)
         sizes = np.bincount(row, minlength=len(texts))
         values = (1 + np.log(counts.astype(np.float32))) * self.idf_[columns]
@@ -375,7 +460,7 @@ class TfidfEncoder:
 
         columns, values, sizes = self._entries(texts)
         indptr = np.concatenate([[0], np.cumsum(sizes)])
-        return sp.csr_matrix((values, columns, indptr), shape=(len(texts), len(self.vocabulary_)))
+        return sp.csr_matrix((values, columns, indptr), shape=(len(texts), self.n_terms))
 
     def project(self, texts: Sequence[str], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``transform(texts) @ weights`` (vocabulary x k), and whether each text has a term in
@@ -389,12 +474,16 @@ class TfidfEncoder:
         return out, known
 
     def get_state(self) -> dict[str, np.ndarray]:
-        terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
-        return {"vocabulary": pack_strings(terms), "idf": self.idf_}
+        lookup = self._term_lookup()
+        return {
+            "words": pack_strings(lookup.words),
+            "term_words": lookup.term_words,
+            "idf": self.idf_,
+        }
 
     @classmethod
     def from_state(cls, state: dict[str, np.ndarray]) -> TfidfEncoder:
         encoder = cls()
-        encoder._terms = state["vocabulary"]
+        encoder._saved = state
         encoder.idf_ = state["idf"].astype(np.float32)
         return encoder

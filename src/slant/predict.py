@@ -334,7 +334,7 @@ class LexicalSingleLabelClassifier:
         """One row per article text, summing to 1 over ``labels``. ``surface``: the texts'
         ``article_surface`` rows, when the caller has them already."""
         if getattr(self, "_weights", None) is None:  # word and surface columns, laid out once
-            coef, width = self.head_.coef_, len(self.vectorizer_.vocabulary_)
+            coef, width = self.head_.coef_, self.vectorizer_.n_terms
             self._weights = (
                 np.ascontiguousarray(coef[:, :width].T),
                 np.ascontiguousarray(coef[:, width:].T),
