@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import blingfire
-import numpy as np
 
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
 _SPACE_TOKEN = re.compile(rf"(\s*)({_TOKEN.pattern})")  # a token and the whitespace before it
@@ -59,7 +58,8 @@ def _sentence_offsets(text: str) -> list[tuple[int, int]]:
     """``blingfire.text_to_sentences_and_offsets(text)[1]``, several times faster.
 
     blingfire's wrapper maps its UTF-8 byte offsets to character offsets in a Python loop over
-    every byte, which cost more than the sentence splitting itself; here numpy does the mapping.
+    every byte, which cost more than the sentence splitting itself; here only the few sentence
+    boundaries are mapped.
     """
     data = text.encode("utf-8")
     size = len(data)
@@ -72,13 +72,14 @@ def _sentence_offsets(text: str) -> list[tuple[int, int]]:
     if n == -1 or n > room:
         return []
     count = buffer.value.count(b"\n") + 1
-    first = np.frombuffer(starts, np.int32, count)
-    last = np.frombuffer(ends, np.int32, count) + 1  # the byte after the sentence
-    if len(data) != len(text):  # not ASCII: byte offset -> character offset
-        lead = (np.frombuffer(data, np.uint8) & 0xC0) != 0x80
-        char_at = np.concatenate([[0], np.cumsum(lead)])  # characters before each byte
-        first, last = char_at[first], char_at[np.minimum(last, size)]
-    return list(zip(first.tolist(), last.tolist(), strict=True))
+    # plain lists: a paragraph has a few sentences, too few for numpy to pay
+    first, last = starts[:count], [end + 1 for end in ends[:count]]  # last: the byte after
+    if size != len(text):  # not ASCII: byte offset -> character offset
+        # a prefix cut inside a character decodes to one replacement character, so this counts
+        # the characters begun before byte b
+        first = [len(data[:b].decode("utf-8", "replace")) for b in first]
+        last = [len(data[:b].decode("utf-8", "replace")) for b in last]
+    return list(zip(first, last, strict=True))
 
 
 @functools.cache
