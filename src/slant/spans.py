@@ -13,6 +13,7 @@ a clause (see ``SpanTagger``). Measured by ``bench/spans.py``.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -276,6 +277,7 @@ class SpanTagger:
 
     def _forget_scoring(self) -> None:
         # prediction tables (``_prepare_scoring``), built on first use
+        self._vocabulary: dict[str, int] | None = None
         self._weights: np.ndarray | None = None
         self._lock = threading.Lock()  # guards the table of token texts, which grows
         self._word_rows: dict[str, int] = {}
@@ -289,6 +291,7 @@ class SpanTagger:
         self._pair_keys = np.zeros(0, np.int64)
         self._pair_values = np.zeros((0, 2), np.intp)
         self._context_rows: list[np.ndarray] = []
+        self._word_kinds: dict[str, dict[str, int]] = {}  # kind -> value -> column
 
     def __getstate__(self) -> dict[str, Any]:
         # a lock cannot be pickled (spawned workers); the tables are rebuilt on first use
@@ -297,6 +300,29 @@ class SpanTagger:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._forget_scoring()
+
+    @property
+    def vocabulary_(self) -> dict[str, int]:
+        """Feature -> column, built when first asked (training); analysing reads ``terms_``
+        through ``_kind_columns`` and ``_column``."""
+        if self._vocabulary is None:
+            self._vocabulary = dict(zip(self.terms_, range(len(self.terms_)), strict=True))
+        return self._vocabulary
+
+    def _column(self, feature: str) -> int:
+        """The column of one feature; ``len(terms_)`` (the zero row) when it has none."""
+        terms = self.terms_
+        at = bisect.bisect_left(terms, feature)
+        return at if at < len(terms) and terms[at] == feature else len(terms)
+
+    def _kind_columns(self, kind: str) -> dict[str, int]:
+        """Value -> column of the features ``kind=value`` (the columns are in sorted order, so
+        a kind's features are one run of them)."""
+        terms = self.terms_
+        low = bisect.bisect_left(terms, kind + "=")
+        high = bisect.bisect_left(terms, kind + ">")  # ">" follows "=": the end of the run
+        skip = len(kind) + 1
+        return dict(zip([t[skip:] for t in terms[low:high]], range(low, high), strict=True))
 
     def _matrix(self, feats: Iterable[list[str]]) -> sp.csr_matrix:
         import scipy.sparse as sp
@@ -352,7 +378,8 @@ class SpanTagger:
         # "unk" marks a word whose own form is not in the vocabulary: rare, colourful words are
         # often the loaded ones, and an unseen word at prediction time is rare too.
         kept = [*kept[: self.max_features - 1], _UNKNOWN]
-        self.vocabulary_ = {f: i for i, f in enumerate(sorted(kept))}
+        self.terms_ = sorted(kept)  # in column order: a feature's column is found by bisection
+        self._vocabulary = None
         self.stop_words_ = frozenset(w for w, _ in words.most_common(self.stop_words))
         self.span_length_ = np.array([np.median(n) if n else 1.0 for n in lengths], np.float32)
         self.sentence_level_ = self.span_length_ >= self.sentence_length
@@ -504,15 +531,20 @@ class SpanTagger:
         and of each word cluster's features, and the table of token texts seen so far."""
         coef = np.asarray(self.coef_, np.float32).T
         self._weights = np.vstack([coef, np.zeros((1, coef.shape[1]), np.float32)])
-        vocab, missing = self.vocabulary_, len(self.vocabulary_)
+        missing, column = len(self.terms_), self._column
+        # a new token text's own features, looked up by value: no "kind=" string per lookup
+        self._word_kinds = {
+            kind: self._kind_columns(kind)
+            for kind in ("w", "p", "n", "pp", "nn", "s3", "s4", "pre4", "pre6", "sh", "len")
+        }
         self._prepare_pairs()
         self._context_rows = [
-            np.array([vocab.get(name, missing) for name in names]) for names in _CONTEXT_NAMES
+            np.array([column(name) for name in names]) for names in _CONTEXT_NAMES
         ]
         k = len(self.clusters_.centroids) if self.clusters_ is not None else 0
         # a cluster's own weight, then its weight on the token after it and before it
         self._cluster_table = self._weights[
-            [[vocab.get(f"{role}={c}", missing) for role in ("c", "pc", "nc")] for c in range(k)]
+            [[column(f"{role}={c}") for role in ("c", "pc", "nc")] for c in range(k)]
             + [[missing] * 3]
         ]
         self._clear_rows()
@@ -522,11 +554,11 @@ class SpanTagger:
         ids, so that a paragraph's pairs are found by one search, not by building a string per
         token. A word may hold "_", so every split of a pair is a key: "x_y_z" is (x, y_z) and
         (x_y, z); a token pair (a, b) finds a key exactly when "a_b" is a feature."""
-        vocab, missing = self.vocabulary_, len(self.vocabulary_)
+        missing = len(self.terms_)
         pairs: dict[str, list[int]] = {}
-        for feature, row in vocab.items():
-            if feature.startswith(("pw=", "wn=")):
-                pairs.setdefault(feature[3:], [missing, missing])[feature[0] == "w"] = row
+        for at, kind in enumerate(("pw", "wn")):
+            for pair, row in self._kind_columns(kind).items():
+                pairs.setdefault(pair, [missing, missing])[at] = row
         ids: dict[str, int] = {}
         first, second, rows = [], [], []
         for pair, both in pairs.items():
@@ -546,7 +578,7 @@ class SpanTagger:
     def _pair_feature_rows(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """The rows of the features ("pw", "wn") of each word pair, given the words'
         ``_pair_words`` ids (-1: a word in no pair feature); the missing row for none."""
-        missing = len(self.vocabulary_)
+        missing = len(self.terms_)
         out = np.full((len(first), 2), missing, np.intp)
         if not len(self._pair_keys):
             return out
@@ -606,29 +638,29 @@ class SpanTagger:
         """A 5 x labels block per token text (``words``: lower-cased): the summed weights of the
         token's own features (forms, shape, length), then of the features it gives the token
         after it, before it, two after and two before."""
-        vocab, missing = self.vocabulary_, len(self.vocabulary_)
+        missing, kinds, n = len(self.terms_), self._word_kinds, len(texts)
 
-        def rows(features: Iterable[str]) -> np.ndarray:
-            return np.fromiter(map(vocab.get, features, repeat(missing)), np.intp)
+        def rows(kind: str, values: Iterable[str]) -> np.ndarray:
+            return np.fromiter(map(kinds[kind].get, values, repeat(missing)), np.intp, n)
 
-        own = rows("w=" + w for w in words)
-        unknown = vocab.get(_UNKNOWN, missing)
+        own = rows("w", words)
+        unknown = self._column(_UNKNOWN)
         W = self._weights
-        block = np.empty((len(texts), 5, W.shape[1]), np.float32)
+        block = np.empty((n, 5, W.shape[1]), np.float32)
         # summed one feature kind at a time: gathering all at once built a large array
         total = W[own] + W[np.where(own == missing, unknown, missing)]
-        for features in (
-            ("s3=" + w[-3:] for w in words),
-            ("s4=" + w[-4:] for w in words),
-            ("pre4=" + w[:4] for w in words),
-            ("pre6=" + w[:6] for w in words),
-            ("sh=" + _shape(t) for t in texts),
-            ("len=" + str(min(len(w), 12)) for w in words),
+        for kind, values in (
+            ("s3", [w[-3:] for w in words]),
+            ("s4", [w[-4:] for w in words]),
+            ("pre4", [w[:4] for w in words]),
+            ("pre6", [w[:6] for w in words]),
+            ("sh", map(_shape, texts)),
+            ("len", [str(min(len(w), 12)) for w in words]),
         ):
-            total += W[rows(features)]
+            total += W[rows(kind, values)]
         block[:, 0] = total
-        for at, role in enumerate(("p=", "n=", "pp=", "nn="), start=1):
-            block[:, at] = W[rows(role + w for w in words)]
+        for at, kind in enumerate(("p", "n", "pp", "nn"), start=1):
+            block[:, at] = W[rows(kind, words)]
         return block
 
     def evidence(
@@ -721,7 +753,7 @@ class SpanTagger:
 
     def get_state(self) -> dict[str, np.ndarray]:
         return {
-            "vocabulary": pack_strings(sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)),
+            "vocabulary": pack_strings(self.terms_),
             "coef": self.coef_,
             "intercept": self.intercept_,
             "thresholds": self.thresholds_.astype(np.float32),
@@ -736,8 +768,7 @@ class SpanTagger:
     @classmethod
     def from_state(cls, labels: Sequence[str], state: dict[str, np.ndarray]) -> SpanTagger:
         tagger = cls(labels)
-        terms = unpack_strings(state["vocabulary"])
-        tagger.vocabulary_ = dict(zip(terms, range(len(terms)), strict=True))
+        tagger.terms_ = unpack_strings(state["vocabulary"])
         tagger.coef_ = state["coef"]
         tagger.intercept_ = state["intercept"].astype(np.float32)
         if "thresholds" in state:  # models saved before decoding was fitted keep the defaults
