@@ -19,6 +19,14 @@ def command() -> str:
     return f"python bench/{Path(sys.argv[0]).name} " + " ".join(sys.argv[1:])
 
 
+def user_env(**extra: str) -> dict[str, str]:
+    """The environment for a timed `slant` process, as a user's shell has it: Python may cache
+    bytecode. A shell with PYTHONDONTWRITEBYTECODE set (this machine's agent shells) recompiles
+    slant's modules at every start, about 0.1 s that no installed copy pays."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, **extra}
+
+
 def append(entry: str) -> None:
     with open(BENCHMARKS, "a", encoding="utf-8") as handle:
         handle.write(entry)

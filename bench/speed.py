@@ -5,7 +5,8 @@
 
 For each mode (default, --fast) one `slant analyze` process reads every article and writes JSON:
 the whole process is timed (start-up, model load, segmentation, encoding, every prediction, spans,
-output), with its peak RSS. Cold start is one process analysing one article.
+output), with its peak RSS. Cold start is one process analysing one article. The processes may
+cache bytecode, as an installed slant does (``record.user_env``).
 
 The comparison runs a random sample of the same paragraphs through an XLM-RoBERTa-large-sized
 encoder (the model of the best SemEval-2023 systems) built from its configuration with random
@@ -24,7 +25,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from record import append, command, machine
+from record import append, command, machine, user_env
 
 ROOT = Path(__file__).resolve().parents[1]
 UNLABELLED = ROOT.parent / "shared/data/semeval2023t3-unlabelled"
@@ -65,8 +66,9 @@ def run(args: list[str]) -> tuple[float, float]:
         "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, r.returncode)"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
-    )
+        [sys.executable, "-c", code, *args],
+        capture_output=True, text=True, check=True, env=user_env(),
+    )  # fmt: skip
     wall, rss, rc = out.stdout.split()
     if rc != "0":
         raise SystemExit(f"slant exited with {rc}: {' '.join(args)}")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import os
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from record import append, command, machine
+from record import append, command, machine, user_env
 
 ROOT = Path(__file__).resolve().parents[1]
 UNLABELLED = ROOT.parent / "shared/data/semeval2023t3-unlabelled"
@@ -35,7 +34,7 @@ UNLABELLED = ROOT.parent / "shared/data/semeval2023t3-unlabelled"
 
 def timed(src: Path, args: list[str]) -> float:
     """Wall seconds of one `python -m slant.cli` process reading ``src``."""
-    env = {**os.environ, "PYTHONPATH": str(src)}
+    env = user_env(PYTHONPATH=str(src))
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "slant.cli", *args],
