@@ -8,9 +8,10 @@ bench/speed.py ran at 2.26 and 1.78 paragraphs/s on one day), so two speed secti
 at different times compare the machine as much as the code. Here the baseline commit is checked
 out into a temporary git worktree and each round runs the same `slant analyze` process once
 with each tree's `src` first on the path, baseline first: both see the same machine. Reported
-per tree: the best and the median whole-process wall time over the rounds, and the best cold
-start (one article). The model files come from each tree, so a commit with another model
-compares models too.
+per tree: the best and the median whole-process wall time over the rounds, the median CPU time
+of the process and its workers (less moved by other tenants than wall time, but blind to
+parallelism), and the best cold start (one article). The model files come from each tree, so a
+commit with another model compares models too.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import resource
 import statistics
 import subprocess
 import sys
@@ -32,15 +34,20 @@ ROOT = Path(__file__).resolve().parents[1]
 UNLABELLED = ROOT.parent / "shared/data/semeval2023t3-unlabelled"
 
 
-def timed(src: Path, args: list[str]) -> float:
-    """Wall seconds of one `python -m slant.cli` process reading ``src``."""
+def timed(src: Path, args: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system, workers included) of one `python -m slant.cli`
+    process reading ``src``."""
     env = user_env(PYTHONPATH=str(src))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "slant.cli", *args],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True,
     )  # fmt: skip
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu
 
 
 def revisions(baseline: str) -> tuple[str, str]:
@@ -100,24 +107,30 @@ def main() -> None:
     with worktree(revision) as tree:
         trees = {f"baseline {revision}": tree / "src", f"this checkout ({head})": ROOT / "src"}
         walls: dict[str, list[float]] = {name: [] for name in trees}
+        cpus: dict[str, list[float]] = {name: [] for name in trees}
         colds: dict[str, list[float]] = {name: [] for name in trees}
         for _ in range(args.rounds):
             for name, src in trees.items():
-                colds[name].append(timed(src, one))
-                walls[name].append(timed(src, corpus))
+                colds[name].append(timed(src, one)[0])
+                wall, cpu = timed(src, corpus)
+                walls[name].append(wall)
+                cpus[name].append(cpu)
 
     rows = [
-        f"| {name} | {min(w):.2f} | {statistics.median(w):.2f} | {len(files) / min(w):.1f} | "
+        f"| {name} | {min(w):.2f} | {statistics.median(w):.2f} | "
+        f"{statistics.median(cpus[name]):.2f} | {len(files) / min(w):.1f} | "
         f"{min(colds[name]):.2f} | {' '.join(f'{x:.2f}' for x in w)} |"
         for name, w in walls.items()
     ]
     base, new = (min(w) for w in walls.values())
+    base_cpu, new_cpu = (statistics.median(c) for c in cpus.values())
     table = (
-        "| code | best wall (s) | median wall (s) | articles/s (best) | cold start (s) "
-        "| every round (s) |\n"
-        "|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
+        "| code | best wall (s) | median wall (s) | median CPU (s) | articles/s (best) "
+        "| cold start (s) | every round's wall (s) |\n"
+        "|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
         f"{args.mode} mode, {len(files)} files, {args.rounds} interleaved rounds: this checkout "
-        f"takes {new / base:.2f}x the baseline's best wall time.\n"
+        f"takes {new / base:.2f}x the baseline's best wall time and {new_cpu / base_cpu:.2f}x "
+        "its median CPU time.\n"
     )
     print(table)
     if args.record:
