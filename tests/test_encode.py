@@ -61,6 +61,13 @@ def test_tfidf_state_saved_as_terms_still_loads() -> None:
     assert set(encoder.get_state()) == {"words", "term_words", "idf"}
 
 
+def test_tfidf_loaded_then_refitted_reads_its_new_vocabulary() -> None:
+    loaded = TfidfEncoder.from_state(TfidfEncoder(min_df=1).fit(TEXTS).get_state())
+    loaded.fit(["brand new words", "brand new words"])
+    assert set(loaded.vocabulary_) == {"brand", "new", "words", "brand new", "new words"}
+    assert loaded.transform(["brand new"]).nnz == 3
+
+
 def test_tfidf_projection_is_the_matrix_product_without_scipy() -> None:
     encoder = TfidfEncoder(max_features=10_000, min_df=1).fit(TEXTS)
     weights = np.random.default_rng(0).normal(size=(len(encoder.vocabulary_), 4))

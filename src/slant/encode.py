@@ -395,6 +395,7 @@ class TfidfEncoder:
     def vocabulary_(self, vocabulary: dict[str, int]) -> None:
         self._vocabulary = vocabulary
         self._lookup = None
+        self._saved = {}
 
     @property
     def n_terms(self) -> int:
@@ -415,7 +416,6 @@ class TfidfEncoder:
                 self._lookup = _TermLookup.from_terms(terms)
             else:
                 raise AttributeError("TfidfEncoder is not fitted")
-            self._saved = {}
         return self._lookup
 
     @staticmethod
