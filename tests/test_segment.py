@@ -150,6 +150,7 @@ def test_sentences_and_tokens_inside_crlf_paragraphs() -> None:
         "emoji 😀 here. Next 🎉 one.\r",
         "é",
         "x" * 3000 + ". " + "ü" * 3000 + ".",
+        "Zürich sagt nein, Köln auch. " * 400,  # long and many sentences: mapped by numpy
     ],
 )
 def test_sentence_offsets_match_blingfire_own_mapping(text: str) -> None:

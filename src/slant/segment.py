@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import blingfire
+import numpy as np
 
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
 _SPACE_TOKEN = re.compile(rf"(\s*)({_TOKEN.pattern})")  # a token and the whitespace before it
@@ -75,8 +76,13 @@ def _sentence_offsets(text: str) -> list[tuple[int, int]]:
     # plain lists: a paragraph has a few sentences, too few for numpy to pay
     first, last = starts[:count], [end + 1 for end in ends[:count]]  # last: the byte after
     if size != len(text):  # not ASCII: byte offset -> character offset
-        # a prefix cut inside a character decodes to one replacement character, so this counts
-        # the characters begun before byte b
+        if count * size > 100_000:  # decoding prefixes would grow as sentences x length
+            lead = (np.frombuffer(data, np.uint8) & 0xC0) != 0x80
+            char_at = np.concatenate([[0], np.cumsum(lead)])  # characters begun before each byte
+            first, last = char_at[first].tolist(), char_at[np.minimum(last, size)].tolist()
+            return list(zip(first, last, strict=True))
+        # a prefix cut inside a character decodes to one replacement character, so this too
+        # counts the characters begun before byte b
         first = [len(data[:b].decode("utf-8", "replace")) for b in first]
         last = [len(data[:b].decode("utf-8", "replace")) for b in last]
     return list(zip(first, last, strict=True))
