@@ -130,22 +130,21 @@ def mentions(text: str, toks: Sequence[_Tok] | None = None) -> list[Mention]:
     """Names and "the <people>" groups in ``text``, in order (``toks``: its ``_tokens``)."""
     toks = _tokens(text) if toks is None else toks
     lower = set(re.findall(r"\b[a-z]\w*", text))
-    capitals = {
-        _bare(t.text)
-        for i, t in enumerate(toks)
-        if t.text[:1].isupper() and not _starts_sentence(toks, i)
-    }
+    # per token, computed once: whether it opens a sentence and, if capitalised, its bare form
+    opens = [_starts_sentence(toks, i) for i in range(len(toks))]
+    bare = [_bare(t.text) if t.text[:1].isupper() else "" for t in toks]
+    capitals = {word for word, first in zip(bare, opens, strict=True) if word and not first}
 
     def name_word(i: int) -> bool:
-        word = _bare(toks[i].text)
+        word = bare[i]
         return (
-            toks[i].text[:1].isupper()
+            word != ""  # capitalised
             and sum(c.isalpha() for c in word) >= 2  # not "U" of "U.S."
             and word not in _NOT_NAMES
             # a capitalised word also written in lower case is a common word ("Ignorant" in a
             # title), and a sentence's first word is a name only if capitalised elsewhere too
             and word not in lower
-            and (not _starts_sentence(toks, i) or word in capitals)
+            and (not opens[i] or word in capitals)
         )
 
     out: list[Mention] = []
@@ -155,7 +154,7 @@ def mentions(text: str, toks: Sequence[_Tok] | None = None) -> list[Mention]:
         if name_word(i):
             j = i + 1
             while j < len(toks) and toks[j].sentence == tok.sentence:
-                if name_word(j) and not _starts_sentence(toks, j):
+                if name_word(j) and not opens[j]:
                     j += 1
                 elif toks[j].text in _GLUE and j + 1 < len(toks) and name_word(j + 1):
                     j += 2
