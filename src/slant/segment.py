@@ -17,7 +17,8 @@ import blingfire
 import numpy as np
 
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
-_SPACE_TOKEN = re.compile(rf"(\s*)({_TOKEN.pattern})")  # a token and the whitespace before it
+# (whitespace, token) pairs: only whitespace lies between tokens, so their lengths give offsets
+SPACED_TOKEN = re.compile(rf"(\s*)({_TOKEN.pattern})")
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def tokens(text: str, offset: int = 0) -> list[Token]:
     # Only whitespace lies between tokens, so each token's offset is the lengths before it:
     # a third faster than reading every match object's offsets.
     out, position = [], offset
-    for space, token in _SPACE_TOKEN.findall(text):
+    for space, token in SPACED_TOKEN.findall(text):
         position += len(space)
         end = position + len(token)
         out.append(Token(position, end, token))

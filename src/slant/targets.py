@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from slant.segment import paragraphs, sentences
+from slant.segment import SPACED_TOKEN, paragraphs, sentences
 
 # Techniques that attack someone's reputation, and loaded language (when aimed at someone).
 ATTACKS: frozenset[str] = frozenset(
@@ -45,8 +45,6 @@ ATTACKS: frozenset[str] = frozenset(
         "Loaded_Language",
     }
 )
-
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
 
 
 def _words(text: str) -> frozenset[str]:
@@ -106,14 +104,16 @@ class _Tok(NamedTuple):  # a tuple: an article has thousands, made in a hot loop
 
 def _tokens(text: str) -> list[_Tok]:
     """Word tokens with the index of their sentence (sentences never cross a line)."""
-    bounds = [
-        (s.start, s.end) for line in paragraphs(text) for s in sentences(line.text, line.start)
-    ] or [(0, len(text))]
-    out, k = [], 0
-    for m in _WORD.finditer(text):
-        while k + 1 < len(bounds) and m.start() >= bounds[k][1]:
+    ends = [s.end for line in paragraphs(text) for s in sentences(line.text, line.start)]
+    # offsets from the lengths of tokens and the whitespace between them (as segment.tokens)
+    out, position, k, last = [], 0, 0, len(ends) - 1
+    for space, word in SPACED_TOKEN.findall(text):
+        position += len(space)
+        while k < last and position >= ends[k]:
             k += 1
-        out.append(_Tok(m.start(), m.end(), m.group(), k))
+        end = position + len(word)
+        out.append(_Tok(position, end, word, k))
+        position = end
     return out
 
 
