@@ -20,6 +20,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # docstrings wrap like prose: single line breaks are not kept
 )
 out = Console(highlight=False, soft_wrap=False)
 # soft_wrap: an error stays on one line (Rich would wrap it at 80 columns when not a terminal)
@@ -85,8 +86,11 @@ def analyze(
         ),
     ] = None,
 ) -> None:
-    """Analyse articles and print a report, JSON (one object per article), SemEval lines or a
-    self-contained HTML report (all articles in one page)."""
+    """Analyse articles: a report, JSON, SemEval lines or one HTML page.
+
+    The report is for reading; JSON gives one object per article (docs/json-schema.md); SemEval
+    lines are the official subtask-3 format; HTML is one self-contained page for all articles.
+    """
     from slant.analyzer import Analyzer
     from slant.errors import InputError
     from slant.ingest import expand_paths, read_input

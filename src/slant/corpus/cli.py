@@ -22,6 +22,7 @@ corpus_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # docstrings wrap like prose: single line breaks are not kept
 )
 
 
