@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -305,6 +306,25 @@ def test_workers_give_the_same_results_in_the_same_order(tiny_model: Path, fast:
     ]
     assert [r.to_dict() for r in shared if isinstance(r, Analysis)] == [
         r.to_dict() for r in alone if isinstance(r, Analysis)
+    ]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_render_each_returns_what_render_makes_of_each_analysis(
+    tiny_model: Path, workers: int
+) -> None:
+    analyzer = Analyzer(tiny_model, fast=True)
+    sources = _mixed_sources()
+    expected = [
+        r if isinstance(r, InputError) else r.to_json(indent=None)
+        for r in analyzer.analyze_each(sources, batch_size=3)
+    ]
+    render = functools.partial(Analysis.to_json, indent=None)  # must pickle for the workers
+    out = list(analyzer.render_each(iter(sources), render, batch_size=3, workers=workers))
+    assert [type(r) for r in out] == [type(r) for r in expected]
+    assert [r for r in out if isinstance(r, str)] == [r for r in expected if isinstance(r, str)]
+    assert [str(r) for r in out if isinstance(r, InputError)] == [
+        "blank.txt: empty: no text to analyse"
     ]
 
 

@@ -6,8 +6,9 @@ and genre -> assemble an ``Analysis`` with character offsets into the given text
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -28,6 +29,12 @@ from slant.labels import CATEGORY_OF, FRAMES, GENRES, TECHNIQUES
 from slant.language import detect
 from slant.model import Model
 from slant.segment import Line, Token, paragraphs
+
+T = TypeVar("T")
+
+
+def _itself(analysis: Analysis) -> Analysis:
+    return analysis
 
 
 def batches(sources: Iterable[Source], size: int) -> Iterator[list[Source]]:
@@ -102,15 +109,35 @@ class Analyzer:
         that many processes (results keep the input order; see ``slant.workers``): worth it in
         ``fast`` mode, where one process uses one core.
         """
+        yield from self.render_each(
+            sources, _itself, language=language, batch_size=batch_size, workers=workers
+        )
+
+    def render_each(
+        self,
+        sources: Iterable[Source],
+        render: Callable[[Analysis], T],
+        *,
+        language: str | None = None,
+        batch_size: int = 16,
+        workers: int = 1,
+    ) -> Iterator[T | InputError]:
+        """``analyze_each``, with ``render`` applied to each ``Analysis`` where it is made.
+
+        With ``workers > 1`` only the rendered result (say, its JSON text) comes back from the
+        worker process, which costs the parent far less than rebuilding the ``Analysis``.
+        ``render`` must pickle: a module-level function, or a ``functools.partial`` of one.
+        """
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         if workers > 1:
             from slant.workers import analyze_in_workers
 
-            yield from analyze_in_workers(self, sources, language, batch_size, workers)
+            yield from analyze_in_workers(self, sources, language, batch_size, workers, render)
             return
         for batch in batches(sources, batch_size):
-            yield from self._each_in_batch(batch, language)
+            for result in self._each_in_batch(batch, language):
+                yield result if isinstance(result, InputError) else render(result)
 
     def _each_in_batch(
         self, batch: list[Source], language: str | None

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from rich.markup import escape
 
 from slant.corpus.cli import corpus_app
 from slant.errors import SlantError
+
+if TYPE_CHECKING:
+    from slant.doc import Analysis
 
 app = typer.Typer(
     help="Show how a news or opinion article tries to persuade.",
@@ -39,6 +42,11 @@ FastOption = Annotated[
         help="Lexical models only, no neural encoder: several times faster, less accurate.",
     ),
 ]
+
+
+def _as_is(analysis: Analysis) -> Analysis:
+    """The analysis itself, for formats written from it here (text report, HTML)."""
+    return analysis
 
 
 def _emit(line: str) -> None:
@@ -91,7 +99,10 @@ def analyze(
     The report is for reading; JSON gives one object per article (docs/json-schema.md); SemEval
     lines are the official subtask-3 format; HTML is one self-contained page for all articles.
     """
+    from functools import partial
+
     from slant.analyzer import Analyzer
+    from slant.doc import Analysis
     from slant.errors import InputError
     from slant.ingest import expand_paths, read_input
     from slant.report import render, semeval_lines
@@ -120,15 +131,27 @@ def analyze(
     if workers is None:
         workers = min(os.cpu_count() or 1, -(-len(items) // BATCH)) if fast else 1
     html_results = []
-    results = analyzer.analyze_each(sources(), language=language, batch_size=BATCH, workers=workers)
+    # JSON and SemEval lines are written where each analysis is made: with workers, only the
+    # text comes back to this process
+    as_text = {
+        "json": partial(Analysis.to_json, indent=None if many else 2),
+        "semeval": semeval_lines,
+    }
+    results = analyzer.render_each(
+        sources(),
+        as_text.get(fmt, _as_is),
+        language=language,
+        batch_size=BATCH,
+        workers=workers,
+    )
     for result in results:
         if isinstance(result, InputError):
             failed += 1
             err.print(f"[red]error:[/] {escape(str(result))}", markup=True)
         elif fmt == "json":
-            _emit(result.to_json(indent=None if many else 2))
+            _emit(result)
         elif fmt == "semeval":
-            for line in semeval_lines(result):
+            for line in result:
                 _emit(line)
         elif fmt == "html":
             html_results.append(result)

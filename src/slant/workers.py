@@ -1,4 +1,4 @@
-"""Analyse a stream of articles in worker processes: ``Analyzer.analyze_each(..., workers=N)``.
+"""Analyse a stream of articles in worker processes (``Analyzer.render_each``, ``workers=N``).
 
 Workers are forked where the platform allows, so they start at once and share the model the
 parent loaded. Results come back in input order, with a few batches per worker in flight, so
@@ -14,10 +14,10 @@ import concurrent.futures as cf
 import multiprocessing
 import signal
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from slant.analyzer import Analyzer, batches
+from slant.analyzer import Analyzer, T, batches
 from slant.encode import default_threads
 from slant.errors import InputError
 from slant.ingest import Source
@@ -38,9 +38,14 @@ def _start_worker(analyzer: Analyzer, threads: int) -> None:
     _analyzer = analyzer
 
 
-def _analyze_batch(batch: list[Source], language: str | None) -> list[Analysis | InputError]:
+def _analyze_batch(
+    batch: list[Source], language: str | None, render: Callable[[Analysis], T]
+) -> list[T | InputError]:
     assert _analyzer is not None
-    return list(_analyzer._each_in_batch(batch, language))
+    return [
+        result if isinstance(result, InputError) else render(result)
+        for result in _analyzer._each_in_batch(batch, language)
+    ]
 
 
 def analyze_in_workers(
@@ -49,8 +54,9 @@ def analyze_in_workers(
     language: str | None,
     batch_size: int,
     workers: int,
-) -> Iterator[Analysis | InputError]:
-    """``analyzer.analyze_each`` spread over ``workers`` processes; same results, same order."""
+    render: Callable[[Analysis], T],
+) -> Iterator[T | InputError]:
+    """``analyzer.render_each`` spread over ``workers`` processes; same results, same order."""
     threads = max(1, (analyzer.threads or default_threads()) // workers)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
 
@@ -72,7 +78,7 @@ def analyze_in_workers(
                 batch = next(stream, None)
                 if batch is None:
                     break
-                in_flight.append((batch, pool.submit(_analyze_batch, batch, language)))
+                in_flight.append((batch, pool.submit(_analyze_batch, batch, language, render)))
             if not in_flight:
                 finished = True
                 return
@@ -89,7 +95,7 @@ def analyze_in_workers(
             pool = new_pool()
             for source in batch:
                 try:
-                    yield from pool.submit(_analyze_batch, [source], language).result()
+                    yield from pool.submit(_analyze_batch, [source], language, render).result()
                 except cf.process.BrokenProcessPool:
                     pool.shutdown(wait=False, cancel_futures=True)
                     pool = new_pool()
@@ -97,7 +103,9 @@ def analyze_in_workers(
                         source.name,
                         "its worker process died while analysing it (a crash or out of memory)",
                     )
-            in_flight = deque((b, pool.submit(_analyze_batch, b, language)) for b, _ in in_flight)
+            in_flight = deque(
+                (b, pool.submit(_analyze_batch, b, language, render)) for b, _ in in_flight
+            )
     finally:
         # At the end, wait for the idle workers to exit: a pool left behind races the
         # interpreter's exit hook, which may print "OSError: Bad file descriptor". When stopped
