@@ -15,9 +15,9 @@ import multiprocessing
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from slant.analyzer import Analyzer, T, batches
+from slant.analyzer import Analyzer, batches
 from slant.encode import default_threads
 from slant.errors import InputError
 from slant.ingest import Source
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from slant.doc import Analysis
 
 IN_FLIGHT_PER_WORKER = 3
+T = TypeVar("T")  # what ``render`` makes of an analysis
 
 _analyzer: Analyzer | None = None  # the analyzer of this worker process
 
