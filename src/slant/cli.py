@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -14,9 +14,6 @@ from rich.markup import escape
 
 from slant.corpus.cli import corpus_app
 from slant.errors import SlantError
-
-if TYPE_CHECKING:
-    from slant.doc import Analysis
 
 app = typer.Typer(
     help="Show how a news or opinion article tries to persuade.",
@@ -42,11 +39,6 @@ FastOption = Annotated[
         help="Lexical models only, no neural encoder: several times faster, less accurate.",
     ),
 ]
-
-
-def _as_is(analysis: Analysis) -> Analysis:
-    """The analysis itself, for formats written from it here (text report, HTML)."""
-    return analysis
 
 
 def _emit(line: str) -> None:
@@ -137,13 +129,9 @@ def analyze(
         "json": partial(Analysis.to_json, indent=None if many else 2),
         "semeval": semeval_lines,
     }
-    results = analyzer.render_each(
-        sources(),
-        as_text.get(fmt, _as_is),
-        language=language,
-        batch_size=BATCH,
-        workers=workers,
-    )
+    text_of = as_text.get(fmt)
+    each = partial(analyzer.render_each, render=text_of) if text_of else analyzer.analyze_each
+    results = each(sources(), language=language, batch_size=BATCH, workers=workers)
     for result in results:
         if isinstance(result, InputError):
             failed += 1

@@ -105,7 +105,8 @@ class _Tok(NamedTuple):  # a tuple: an article has thousands, made in a hot loop
 def _tokens(text: str) -> list[_Tok]:
     """Word tokens with the index of their sentence (sentences never cross a line)."""
     ends = [s.end for line in paragraphs(text) for s in sentences(line.text, line.start)]
-    # offsets from the lengths of tokens and the whitespace between them (as segment.tokens)
+    # offsets from the lengths of tokens and the whitespace between them, as segment.tokens
+    # does; inlined, since building on its Tokens made a second tuple per token (slower)
     out, position, k, last = [], 0, 0, len(ends) - 1
     for space, word in SPACED_TOKEN.findall(text):
         position += len(space)
