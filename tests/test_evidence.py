@@ -220,3 +220,32 @@ def test_report_shows_targets_and_explanations() -> None:
     assert "Targets (who is attacked)" in shown
     assert "Vladimir Putin" in shown and "Name Calling / Labeling ×2" in shown
     assert "“wounded beast” and “coward” label Vladimir Putin" in shown
+
+
+def test_targets_table_quotes_each_example_once_and_short() -> None:
+    from rich.console import Console
+
+    from slant.doc import Target, TargetExample, TargetTechnique
+    from slant.report import _targets_table
+
+    sentence = (
+        "Russia is not an authoritarian regime, but a terrible dictatorship covered by"
+        " propaganda and complicity in the silence of the EU countries"
+    )
+    example = TargetExample(paragraph=3, start=0, end=len(sentence), text=sentence)
+    analysis = _analysis(ARTICLE, {})
+    analysis.targets = [
+        Target(
+            target="Russia",
+            count=2,
+            techniques=[
+                TargetTechnique(label="Name_Calling-Labeling", count=1, examples=[example]),
+                TargetTechnique(label="Doubt", count=1, examples=[example]),
+            ],
+        )
+    ]
+    console = Console(record=True, width=300, color_system=None)
+    console.print(_targets_table(analysis))
+    shown = console.export_text()
+    assert shown.count("Russia is not an authoritarian regime") == 1
+    assert "“Russia is not an authoritarian regime, but a terrible dictatorship…”" in shown

@@ -94,9 +94,19 @@ def _targets_table(analysis: Analysis) -> Table:
     table.add_column("examples")
     for target in analysis.targets:
         techniques = ", ".join(f"{describe(t.label).title} ×{t.count}" for t in target.techniques)
-        examples = "; ".join(f"“{e.text}”" for t in target.techniques for e in t.examples[:2])
+        # one sentence can carry two techniques aimed at the same target: quote it once
+        quotes = dict.fromkeys(_short(e.text) for t in target.techniques for e in t.examples[:2])
+        examples = "; ".join(f"“{q}”" for q in quotes)
         table.add_row(Text(target.target), str(target.count), techniques, Text(examples))
     return table
+
+
+def _short(text: str, limit: int = 70) -> str:
+    """``text`` cut at the last word boundary before ``limit`` characters, marked with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def article_id(analysis: Analysis) -> str:
