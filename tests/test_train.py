@@ -555,7 +555,11 @@ def test_an_accurate_head_reads_e5_features_mixes_the_lexical_head_and_round_tri
     from slant.predict import MLPMultiLabelClassifier
 
     in_memory, _ = retrained
-    lines = ["Council caves in", "They are cowards. They lied to you again.", "The vote is Tuesday."]
+    lines = [
+        "Council caves in",
+        "They are cowards. They lied to you again.",
+        "The vote is Tuesday.",
+    ]
     encoded = encode_features(analyzer.encoder, [lines], in_memory.sentence_peaks)
     features = in_memory.technique_features(encoded.features[0], lines)
     rng = np.random.default_rng(2)
