@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import slant
@@ -55,3 +57,17 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def analyzer(tiny_model: Path) -> slant.Analyzer:
     return slant.Analyzer(tiny_model)
+
+
+class FakeE5:
+    """Stands in for multilingual-e5-small: a fixed random unit vector per text."""
+
+    name, dim = "e5", 384
+
+    def encode(self, texts):
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for i, text in enumerate(texts):
+            seed = int(hashlib.sha1(text.encode()).hexdigest()[:8], 16)
+            row = np.random.default_rng(seed).normal(size=self.dim)
+            out[i] = row / np.linalg.norm(row)
+        return out

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CRLF_ARTICLE, FIXTURE_ARTICLES, FIXTURE_CORPUS, read_article
+from conftest import CRLF_ARTICLE, FIXTURE_ARTICLES, FIXTURE_CORPUS, FakeE5, read_article
 
 from slant import Analysis, Analyzer
 from slant.errors import InputError
@@ -355,24 +355,6 @@ def test_to_dict_is_dataclasses_asdict_plus_the_schema_version(results) -> None:
         assert analysis.to_dict() == {"schema_version": 1, **dataclasses.asdict(analysis)}
 
 
-class _FakeE5:
-    """Stands in for multilingual-e5-small: a fixed random unit vector per text."""
-
-    name, dim = "e5", 384
-
-    def encode(self, texts):
-        import hashlib
-
-        import numpy as np
-
-        out = np.zeros((len(texts), self.dim), np.float32)
-        for i, text in enumerate(texts):
-            seed = int(hashlib.sha1(text.encode()).hexdigest()[:8], 16)
-            row = np.random.default_rng(seed).normal(size=self.dim)
-            out[i] = row / np.linalg.norm(row)
-        return out
-
-
 def test_accurate_mode_reads_e5_for_techniques_only(
     analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -406,7 +388,7 @@ def test_accurate_mode_reads_e5_for_techniques_only(
         accurate=head,
         thresholds={**analyzer.model.thresholds, "accurate.techniques": table},
     )
-    fake = _FakeE5()
+    fake = FakeE5()
     real_load = slant.analyzer.load_encoder
     monkeypatch.setattr(
         slant.analyzer,

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FIXTURE_ARTICLES, FIXTURE_CORPUS, read_article, train_fixture_model
+from conftest import (
+    FIXTURE_ARTICLES,
+    FIXTURE_CORPUS,
+    FakeE5,
+    read_article,
+    train_fixture_model,
+)
 
 from slant import Analyzer
 from slant.encode import encode_features
@@ -591,3 +597,39 @@ def test_an_accurate_head_reads_e5_features_mixes_the_lexical_head_and_round_tri
     np.testing.assert_allclose(alone, dense, atol=1e-5)
     # a model saved without the head loads without it
     assert Model.load(in_memory.save(tmp_path / "plain")).accurate is None
+
+
+def test_train_accurate_adds_a_head_that_an_accurate_analyzer_uses(
+    retrained, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import slant.analyzer
+    import slant.train
+    from slant.train import TrainConfig, train_accurate
+
+    fake = FakeE5()
+    for module in (slant.train, slant.analyzer):
+        real = module.load_encoder
+        monkeypatch.setattr(
+            module,
+            "load_encoder",
+            lambda name, real=real, **kw: fake if name == "e5" else real(name, **kw),
+        )
+    model, _ = retrained
+    config = TrainConfig(langs=("en",), folds=2, seed=0)
+    with_head, report = train_accurate(model, FIXTURE_CORPUS, config, log=lambda m: None)
+    assert model.accurate is None  # the given model is left as it was
+    assert with_head.accurate is not None and report["lexical_weight"] in (
+        0.0,
+        0.1,
+        0.2,
+        0.3,
+        0.4,
+        0.5,
+    )
+    assert set(report["cv_st3_micro_f1"]) == {"en"}
+    assert set(with_head.thresholds["accurate.techniques"]) == {"en", "any"}
+    assert with_head.card["accurate"]["encoder"] == "e5"
+    loaded = Model.load(with_head.save(tmp_path / "accurate"))
+    text = read_article(FIXTURE_ARTICLES / "article9000001.txt")
+    result = Analyzer(loaded, accurate=True).analyze(text, language="en")
+    assert result.model.mode == "accurate"

