@@ -404,3 +404,37 @@ def test_evaluate_with_missing_prediction_files_fails_clearly(tmp_path: Path) ->
     lines = error_lines(result)
     assert len(lines) == 1
     assert "en-subtask-1.txt" in lines[0]
+
+
+def test_analyze_accurate_needs_a_model_with_the_head(tiny_model: Path) -> None:
+    result = invoke("analyze", ARTICLES[1], "--accurate", "--model", tiny_model)
+    assert result.exit_code == 2
+    assert "has no accurate mode; add one with `slant train-accurate`" in result.output
+    result = invoke("analyze", ARTICLES[1], "--accurate", "--fast", "--model", tiny_model)
+    assert result.exit_code == 2 and "choose fast or accurate, not both" in result.output
+
+
+def test_train_accurate_then_analyze_accurate(tiny_model: Path, tmp_path: Path) -> None:
+    from conftest import FakeE5
+
+    import slant.train
+
+    model_dir = tmp_path / "model"
+    shutil.copytree(tiny_model, model_dir)
+    fake = FakeE5()
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (slant.train, slant.analyzer):
+            real = module.load_encoder
+            patch.setattr(
+                module,
+                "load_encoder",
+                lambda name, real=real, **kw: fake if name == "e5" else real(name, **kw),
+            )
+        trained = invoke("train-accurate", FIXTURE_CORPUS, "--model", model_dir)
+        assert trained.exit_code == 0, trained.output
+        assert "accurate mode, CV ST3 micro-F1: en " in trained.output
+        result = invoke("analyze", ARTICLES[1], "--accurate", "-f", "json", "--model", model_dir)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["model"]["mode"] == "accurate"
+    card = json.loads((model_dir / "model.json").read_text())
+    assert card["accurate"]["encoder"] == "e5" and "en" in card["accurate"]["cv_st3_micro_f1"]

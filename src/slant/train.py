@@ -1008,6 +1008,7 @@ def train_accurate(
     head.thresholds_ = thresholds[ANY_LANGUAGE]
     seconds = round(time.perf_counter() - started, 1)
     report = {
+        "command": " ".join(["slant", *sys.argv[1:]]) if sys.argv else "",
         "encoder": "e5",
         "lexical_weight": lexical_weight,
         "cv_st3_micro_f1": cv,
