@@ -79,6 +79,18 @@ def report(card: dict) -> str:
             "",
             heads_table(card["cv_technique_heads"]),
         ]
+    if "accurate" in card:
+        accurate = card["accurate"]
+        scores = accurate["cv_st3_micro_f1"]
+        parts += [
+            "",
+            f"`--accurate` mode (e5 vectors too; lexical weight {accurate['lexical_weight']};"
+            f" added by `{accurate['command']}` in {accurate['seconds']:.0f} s), ST3 micro-F1:",
+            "",
+            "| " + " | ".join(scores) + " |",
+            "|---" * len(scores) + "|",
+            "| " + " | ".join(f"{v:.3f}" for v in scores.values()) + " |",
+        ]
     return "\n".join(parts)
 
 
