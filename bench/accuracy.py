@@ -84,7 +84,8 @@ def report(card: dict) -> str:
         scores = accurate["cv_st3_micro_f1"]
         parts += [
             "",
-            f"`--accurate` mode (e5 vectors too; lexical weight {accurate['lexical_weight']};"
+            f"`--accurate` mode (e5 vectors too; lexical weight {accurate['lexical_weight']}, "
+            f"sentence head weight {accurate.get('sentence_weight', 0.0)};"
             f" added by `{accurate['command']}` in {accurate['seconds']:.0f} s), ST3 micro-F1:",
             "",
             "| " + " | ".join(scores) + " |",

@@ -71,3 +71,33 @@ class FakeE5:
             row = np.random.default_rng(seed).normal(size=self.dim)
             out[i] = row / np.linalg.norm(row)
         return out
+
+
+def use_fake_e5(monkeypatch: pytest.MonkeyPatch) -> FakeE5:
+    """Make analysis and training load a ``FakeE5`` where they ask for "e5"; returns it."""
+    import slant.analyzer
+    import slant.train
+
+    fake = FakeE5()
+    for module in (slant.analyzer, slant.train):
+        real = module.load_encoder
+        monkeypatch.setattr(
+            module,
+            "load_encoder",
+            lambda name, real=real, **kw: fake if name == "e5" else real(name, **kw),
+        )
+    return fake
+
+
+@pytest.fixture(scope="session")
+def accurate_model(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``tiny_model`` with an accurate head trained on ``FakeE5`` vectors: analyse with it
+    under ``use_fake_e5``."""
+    from slant.model import Model
+    from slant.train import train_accurate
+
+    config = TrainConfig(langs=("en",), folds=2, seed=0)
+    with pytest.MonkeyPatch.context() as patch:
+        use_fake_e5(patch)
+        model, _ = train_accurate(Model.load(tiny_model), FIXTURE_CORPUS, config, lambda m: None)
+    return model.save(tmp_path_factory.mktemp("accurate-model"))

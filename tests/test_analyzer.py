@@ -7,7 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CRLF_ARTICLE, FIXTURE_ARTICLES, FIXTURE_CORPUS, FakeE5, read_article
+from conftest import (
+    CRLF_ARTICLE,
+    FIXTURE_ARTICLES,
+    FIXTURE_CORPUS,
+    read_article,
+    use_fake_e5,
+)
 
 from slant import Analysis, Analyzer
 from slant.errors import InputError
@@ -362,7 +368,6 @@ def test_accurate_mode_reads_e5_for_techniques_only(
 
     import numpy as np
 
-    import slant.analyzer
     from slant.errors import ModelError
     from slant.model import AccurateHead
     from slant.predict import MLPMultiLabelClassifier
@@ -388,13 +393,7 @@ def test_accurate_mode_reads_e5_for_techniques_only(
         accurate=head,
         thresholds={**analyzer.model.thresholds, "accurate.techniques": table},
     )
-    fake = FakeE5()
-    real_load = slant.analyzer.load_encoder
-    monkeypatch.setattr(
-        slant.analyzer,
-        "load_encoder",
-        lambda name, **kw: fake if name == "e5" else real_load(name, **kw),
-    )
+    fake = use_fake_e5(monkeypatch)
     accurate = Analyzer(model, encoder=analyzer.encoder, accurate=True).analyze(text, language="en")
     default = Analyzer(model, encoder=analyzer.encoder).analyze(text, language="en")
     assert accurate.model.mode == "accurate" and default.model.mode == "default"
@@ -415,3 +414,9 @@ def _features(analyzer: Analyzer, lines: list[str]):
     from slant.encode import encode_features
 
     return encode_features(analyzer.encoder, [lines], analyzer.model.sentence_peaks).features[0]
+
+
+def test_analyzer_mode_names_how_it_reads(accurate_model: Path) -> None:
+    assert Analyzer(accurate_model).mode == "default"
+    assert Analyzer(accurate_model, fast=True).mode == "fast"
+    assert Analyzer(accurate_model, accurate=True).mode == "accurate"

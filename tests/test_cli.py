@@ -415,21 +415,12 @@ def test_analyze_accurate_needs_a_model_with_the_head(tiny_model: Path) -> None:
 
 
 def test_train_accurate_then_analyze_accurate(tiny_model: Path, tmp_path: Path) -> None:
-    from conftest import FakeE5
-
-    import slant.train
+    from conftest import use_fake_e5
 
     model_dir = tmp_path / "model"
     shutil.copytree(tiny_model, model_dir)
-    fake = FakeE5()
     with pytest.MonkeyPatch.context() as patch:
-        for module in (slant.train, slant.analyzer):
-            real = module.load_encoder
-            patch.setattr(
-                module,
-                "load_encoder",
-                lambda name, real=real, **kw: fake if name == "e5" else real(name, **kw),
-            )
+        use_fake_e5(patch)
         trained = invoke("train-accurate", FIXTURE_CORPUS, "--model", model_dir)
         assert trained.exit_code == 0, trained.output
         assert "accurate mode, CV ST3 micro-F1: en " in trained.output
@@ -438,3 +429,29 @@ def test_train_accurate_then_analyze_accurate(tiny_model: Path, tmp_path: Path) 
     assert json.loads(result.stdout)["model"]["mode"] == "accurate"
     card = json.loads((model_dir / "model.json").read_text())
     assert card["accurate"]["encoder"] == "e5" and "en" in card["accurate"]["cv_st3_micro_f1"]
+
+
+def test_predict_and_serve_take_the_accurate_option(
+    accurate_model: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    from conftest import use_fake_e5
+
+    with pytest.MonkeyPatch.context() as patch:
+        use_fake_e5(patch)
+        args = ("predict", FIXTURE_CORPUS, "--lang", "en", "--split", "train")
+        result = invoke(*args, "--out", tmp_path / "a", "--model", accurate_model, "--accurate")
+        assert result.exit_code == 0, result.output
+        default = invoke(*args, "--out", tmp_path / "d", "--model", accurate_model)
+    assert default.exit_code == 0, default.output
+
+    def read(mode: str, subtask: str) -> str:
+        return (tmp_path / mode / f"en-subtask-{subtask}.txt").read_text()
+
+    assert read("a", "3") != read("d", "3")  # techniques come from the accurate head
+    assert read("a", "1") == read("d", "1") and read("a", "2") == read("d", "2")
+    result = invoke("predict", FIXTURE_CORPUS, "--lang", "en", "--accurate", "--model", tiny_model)
+    assert result.exit_code == 2 and "no accurate mode" in result.output
+    for extra in (["--accurate"], ["--accurate", "--fast"]):
+        result = invoke("serve", "--model", tiny_model, *extra)
+        assert result.exit_code == 2
+    assert "choose fast or accurate, not both" in result.output

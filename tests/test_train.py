@@ -12,9 +12,9 @@ import pytest
 from conftest import (
     FIXTURE_ARTICLES,
     FIXTURE_CORPUS,
-    FakeE5,
     read_article,
     train_fixture_model,
+    use_fake_e5,
 )
 
 from slant import Analyzer
@@ -597,35 +597,34 @@ def test_an_accurate_head_reads_e5_features_mixes_the_lexical_head_and_round_tri
     np.testing.assert_allclose(alone, dense, atol=1e-5)
     # a model saved without the head loads without it
     assert Model.load(in_memory.save(tmp_path / "plain")).accurate is None
+    # mixed with the model's sentence head, which reads the default features
+    assert in_memory.sentence_techniques is not None
+    mixed = replace(with_head, accurate=replace(head, sentence_weight=0.2))
+    loaded = Model.load(mixed.save(tmp_path / "with-sentence-head"))
+    assert loaded.accurate is not None and loaded.accurate.sentence_weight == pytest.approx(0.2)
+    sentence = loaded.sentence_proba(features, encoded.sentences[0])
+    probs, _ = loaded.accurate_technique_proba(features, e5, lines, "en", encoded.sentences[0])
+    np.testing.assert_allclose(
+        probs, 0.8 * (0.75 * dense + 0.25 * lexical) + 0.2 * sentence, atol=1e-5
+    )
+    with pytest.raises(ModelError, match="sentence vectors"):
+        loaded.accurate_technique_proba(features, e5, lines, "en")
 
 
 def test_train_accurate_adds_a_head_that_an_accurate_analyzer_uses(
     retrained, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import slant.analyzer
-    import slant.train
-    from slant.train import TrainConfig, train_accurate
+    from slant.train import LEXICAL_WEIGHTS, SENTENCE_WEIGHTS, TrainConfig, train_accurate
 
-    fake = FakeE5()
-    for module in (slant.train, slant.analyzer):
-        real = module.load_encoder
-        monkeypatch.setattr(
-            module,
-            "load_encoder",
-            lambda name, real=real, **kw: fake if name == "e5" else real(name, **kw),
-        )
+    use_fake_e5(monkeypatch)
     model, _ = retrained
     config = TrainConfig(langs=("en",), folds=2, seed=0)
     with_head, report = train_accurate(model, FIXTURE_CORPUS, config, log=lambda m: None)
     assert model.accurate is None  # the given model is left as it was
-    assert with_head.accurate is not None and report["lexical_weight"] in (
-        0.0,
-        0.1,
-        0.2,
-        0.3,
-        0.4,
-        0.5,
-    )
+    assert with_head.accurate is not None
+    assert report["lexical_weight"] in LEXICAL_WEIGHTS
+    assert report["sentence_weight"] in SENTENCE_WEIGHTS
+    assert with_head.accurate.sentence_weight == report["sentence_weight"]
     assert set(report["cv_st3_micro_f1"]) == {"en"}
     assert set(with_head.thresholds["accurate.techniques"]) == {"en", "any"}
     assert with_head.card["accurate"]["encoder"] == "e5"

@@ -89,6 +89,11 @@ class Analyzer:
         self._e5_encoder: SentenceEncoder | None = None
 
     @property
+    def mode(self) -> str:
+        """ "fast", "default" or "accurate": how this analyzer reads articles."""
+        return "fast" if self.fast else "accurate" if self.accurate else "default"
+
+    @property
     def encoder(self) -> SentenceEncoder:
         if self._encoder is None:  # loaded on first use: fast mode may never need it
             self._encoder = load_encoder(self.model.encoder, threads=self.threads)
@@ -248,7 +253,7 @@ class Analyzer:
             profile = probs  # the article heads were trained on the default mode's profile
             kind = "techniques"
             if e5 is not None:
-                probs, table = model.accurate_technique_proba(read, e5, texts, lang)
+                probs, table = model.accurate_technique_proba(read, e5, texts, lang, sentences)
                 kind = "accurate.techniques"
             on = probs >= model.thresholds_for(kind, table)
         if embeddings is None:  # only the paragraphs with a technique need their words scored

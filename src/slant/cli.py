@@ -204,6 +204,7 @@ def serve(
     ] = False,
     model: ModelOption = None,
     fast: FastOption = False,
+    accurate: AccurateOption = False,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Run the REST API and the web page (needs slant's 'serve' extra)."""
@@ -220,6 +221,7 @@ def serve(
     settings = Settings(
         model=str(model) if model else None,
         fast=fast,
+        accurate=accurate,
         database_url=database_url or default_database_url(),
         token=token or None,
         max_body=max_body,
@@ -231,8 +233,8 @@ def serve(
     from slant.analyzer import Analyzer
 
     try:
-        analyzer = Analyzer(model, fast=fast)
-    except SlantError as exc:
+        analyzer = Analyzer(model, fast=fast, accurate=accurate)
+    except (SlantError, ValueError) as exc:
         _fail(str(exc))
     except Exception as exc:  # a model directory from another version, a damaged file
         _fail(f"cannot load the model: {type(exc).__name__}: {exc}")
@@ -363,14 +365,16 @@ def predict(
     ),
     model: ModelOption = None,
     fast: FastOption = False,
+    accurate: AccurateOption = False,
 ) -> None:
     """Write official-format predictions for subtasks 1-3 (plus spans) without any label file."""
     from slant.analyzer import Analyzer
     from slant.predict_split import predict_split
 
     try:
-        written = predict_split(Analyzer(model, fast=fast), data_root, lang, split, out_dir)
-    except SlantError as exc:
+        analyzer = Analyzer(model, fast=fast, accurate=accurate)
+        written = predict_split(analyzer, data_root, lang, split, out_dir)
+    except (SlantError, ValueError) as exc:
         _fail(str(exc))
     for path in written:
         err.print(f"wrote {path}")

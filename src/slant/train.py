@@ -255,6 +255,67 @@ def _mean_language_f1(
     return float(np.mean(list(_language_micro_f1(Y, P, fold, folds, langs).values())))
 
 
+def _choose_share(
+    Y: np.ndarray,
+    fold: np.ndarray,
+    folds: int,
+    langs: np.ndarray,
+    base: np.ndarray,
+    other: np.ndarray,
+    shares: Sequence[float],
+    name: str,
+    log: Log,
+) -> tuple[float, np.ndarray]:
+    """The share of ``other`` in its mix with ``base`` with the best mean ST3 micro-F1 of the
+    languages (ties: the smaller), and that mix."""
+    mixes = {w: fuse(base, other, w) for w in shares}
+    scores = {w: _mean_language_f1(Y, P, fold, folds, langs) for w, P in mixes.items()}
+    best = max(scores, key=lambda w: (scores[w], -w))
+    log(
+        f"  {name}: "
+        + ", ".join(f"{w} {f1:.4f}" for w, f1 in scores.items())
+        + f" (mean ST3 micro-F1 of the languages) -> {best}"
+    )
+    return best, mixes[best]
+
+
+def _dense_factory(config: TrainConfig, rows: int) -> Callable[[int], DenseHead]:
+    """Builds the dense technique heads with a given number of networks; on a small corpus
+    (a few articles) a linear head, which is steadier there."""
+
+    def make(networks: int) -> DenseHead:
+        if config.technique_hidden > 0 and rows >= MIN_NETWORK_PARAGRAPHS:
+            return MLPMultiLabelClassifier(
+                TECHNIQUES,
+                hidden=config.technique_hidden,
+                alpha=config.technique_alpha,
+                networks=networks,
+                seed=config.seed,
+            )
+        return MultiLabelClassifier(TECHNIQUES, C=config.technique_C, seed=config.seed)
+
+    return make
+
+
+def _sentence_oof(
+    corpus: Corpus,
+    keys: Sequence[tuple[str, int]],
+    X: np.ndarray,
+    fold: np.ndarray,
+    config: TrainConfig,
+    log: Log,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sentence head's out-of-fold paragraph probabilities (the noisy-or of each
+    paragraph's sentences), and its training rows and labels (``_sentence_rows``)."""
+    Xs, Ys, owner = _sentence_rows(corpus, keys, X)
+    log(f"  sentence head: {len(Xs):,} sentences")
+    make = _dense_factory(config, len(keys))
+    by_sentence = _oof_multilabel(
+        Xs, Ys, fold[owner], config.folds, lambda: make(config.sentence_networks)
+    )
+    return noisy_or(by_sentence, owner, len(keys)), Xs, Ys
+
+
 def _leave_one_language_out(
     texts: np.ndarray, Y: np.ndarray, langs: np.ndarray, make: Callable
 ) -> tuple[np.ndarray | None, dict[str, float]]:
@@ -527,26 +588,12 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     langs = np.array([corpus.lang_of[uid] for uid, _ in keys])
     log(f"techniques: {len(keys):,} paragraphs, {config.folds}-fold CV")
 
-    # The network needs data: on a small corpus (a few articles) the linear head is steadier.
-    use_network = config.technique_hidden > 0 and len(keys) >= MIN_NETWORK_PARAGRAPHS
-    log(f"  dense head: {'MLP' if use_network else 'linear'}")
-
-    def make_dense(networks: int) -> DenseHead:
-        if use_network:
-            return MLPMultiLabelClassifier(
-                TECHNIQUES,
-                hidden=config.technique_hidden,
-                alpha=config.technique_alpha,
-                networks=networks,
-                seed=config.seed,
-            )
-        return make_linear()
+    make_dense = _dense_factory(config, len(keys))
+    linear = isinstance(make_dense(1), MultiLabelClassifier)
+    log(f"  dense head: {'linear' if linear else 'MLP'}")
 
     def make_techniques() -> DenseHead:
         return make_dense(config.technique_networks)
-
-    def make_linear() -> MultiLabelClassifier:
-        return MultiLabelClassifier(TECHNIQUES, C=config.technique_C, seed=config.seed)
 
     def make_lexical() -> LexicalMultiLabelClassifier:
         return LexicalMultiLabelClassifier(TECHNIQUES, C=config.lexical_C, seed=config.seed)
@@ -557,41 +604,24 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     # a pooled vocabulary lets the big languages drown the small ones.
     P_lex = _oof_per_language(text_array, Y, fold, config.folds, langs, make_lexical)
 
-    # CV picks the lexical head's weight in the mix, one for every language: words add what the
-    # sentence vector blurs, and per-language choices were noise (docs/benchmarks.md).
     def choose_share(
         base: np.ndarray, other: np.ndarray, shares: Sequence[float], name: str
     ) -> tuple[float, np.ndarray]:
-        """The share of ``other`` in its mix with ``base`` with the best mean ST3 micro-F1 of
-        the languages (ties: the smaller), and that mix."""
-        mixes = {w: fuse(base, other, w) for w in shares}
-        scores = {w: _mean_language_f1(Y, P, fold, config.folds, langs) for w, P in mixes.items()}
-        best = max(scores, key=lambda w: (scores[w], -w))
-        log(
-            f"  {name}: "
-            + ", ".join(f"{w} {f1:.4f}" for w, f1 in scores.items())
-            + f" (mean ST3 micro-F1 of the languages) -> {best}"
-        )
-        return best, mixes[best]
+        return _choose_share(Y, fold, config.folds, langs, base, other, shares, name, log)
 
+    # CV picks the lexical head's weight in the mix, one for every language: words add what the
+    # sentence vector blurs, and per-language choices were noise (docs/benchmarks.md).
     lexical_weight, P_fused = choose_share(P_dense, P_lex, LEXICAL_WEIGHTS, "lexical weight")
     # The sentence head: where in a paragraph a technique sits, from the gold spans.
     sentence_head: DenseHead | None = None
     sentence_weight, P_sentence = 0.0, None
     if config.sentence_head and corpus.sentences:
-
-        def make_sentence() -> DenseHead:
-            return make_dense(config.sentence_networks)
-
-        Xs, Ys, owner = _sentence_rows(corpus, keys, X)
-        log(f"  sentence head: {len(Xs):,} sentences")
-        by_sentence = _oof_multilabel(Xs, Ys, fold[owner], config.folds, make_sentence)
-        P_sentence = noisy_or(by_sentence, owner, len(keys))
+        P_sentence, Xs, Ys = _sentence_oof(corpus, keys, X, fold, config, log)
         sentence_weight, P_fused = choose_share(
             P_fused, P_sentence, SENTENCE_WEIGHTS, "sentence head weight"
         )
         if sentence_weight > 0:
-            sentence_head = make_sentence().fit(Xs, Ys)
+            sentence_head = make_dense(config.sentence_networks).fit(Xs, Ys)
         del Xs, Ys
     X_context = _context_matrix(P_fused, keys)
 
@@ -929,8 +959,9 @@ def train_accurate(
     languages, folds and seed), so that its rows, folds and span evidence are the same.
 
     The head is the dense technique head's networks over the same features followed by
-    ``e5_features``; CV picks its lexical weight and tunes its thresholds per language, as
-    ``train`` does for the default mode.
+    ``e5_features``; CV picks its lexical weight and the share of ``model``'s sentence head
+    (whose out-of-fold probabilities are those ``train`` computed), and tunes its thresholds
+    per language, as ``train`` does for the default mode.
     """
     started = time.perf_counter()
     corpus = load_corpus(Path(root), config, log)
@@ -940,6 +971,10 @@ def train_accurate(
     keys, X, texts, Y = _technique_rows(corpus)
     fold = np.array([fold_of[uid] for uid, _ in keys])
     langs = np.array([corpus.lang_of[uid] for uid, _ in keys])
+    # the sentence head reads the default features: the model's own head, refitted in CV
+    P_sentence = None
+    if model.sentence_techniques is not None and corpus.sentences:
+        P_sentence, _, _ = _sentence_oof(corpus, keys, X, fold, config, log)
 
     # e5 vectors of every paragraph (titles too: the article's mean covers them at analysis)
     e5_encoder: SentenceEncoder = load_encoder("e5")
@@ -981,17 +1016,16 @@ def train_accurate(
         langs,
         lambda: LexicalMultiLabelClassifier(TECHNIQUES, C=config.lexical_C, seed=config.seed),
     )
-    scores = {
-        w: _mean_language_f1(Y, fuse(P_dense, P_lex, w), fold, config.folds, langs)
-        for w in LEXICAL_WEIGHTS
-    }
-    lexical_weight = max(scores, key=lambda w: (scores[w], -w))
-    log(
-        "  lexical weight: "
-        + ", ".join(f"{w} {f1:.4f}" for w, f1 in scores.items())
-        + f" (mean ST3 micro-F1 of the languages) -> {lexical_weight}"
+    lexical_weight, P = _choose_share(
+        Y, fold, config.folds, langs, P_dense, P_lex, LEXICAL_WEIGHTS, "lexical weight", log
     )
-    P = fuse(P_dense, P_lex, lexical_weight)
+    sentence_weight, P_zero_shot = 0.0, P_dense  # no lexical head where a language is unseen
+    if P_sentence is not None:
+        sentence_weight, P = _choose_share(
+            Y, fold, config.folds, langs, P, P_sentence, SENTENCE_WEIGHTS, "sentence head weight",
+            log,
+        )  # fmt: skip
+        P_zero_shot = fuse(P_dense, P_sentence, sentence_weight)
     pred = _nested_per_language(Y, P, fold, config.folds, langs)
     cv = {
         str(lang): round(
@@ -1004,18 +1038,25 @@ def train_accurate(
     }
     log(f"  CV ST3 micro-F1 of the accurate mode: {cv}")
     head = make_head().fit(X, Y)
-    thresholds = _per_language_thresholds(Y, P, langs, fallback=P_dense)
+    thresholds = _per_language_thresholds(Y, P, langs, fallback=P_zero_shot)
     head.thresholds_ = thresholds[ANY_LANGUAGE]
     seconds = round(time.perf_counter() - started, 1)
     report = {
         "command": " ".join(["slant", *sys.argv[1:]]) if sys.argv else "",
         "encoder": "e5",
         "lexical_weight": lexical_weight,
+        "sentence_weight": sentence_weight,
         "cv_st3_micro_f1": cv,
         "seconds": seconds,
         "thresholds": {lang: _named(v, TECHNIQUES) for lang, v in thresholds.items()},
     }
-    accurate = AccurateHead(head, center=center, scale=scale, lexical_weight=lexical_weight)
+    accurate = AccurateHead(
+        head,
+        center=center,
+        scale=scale,
+        lexical_weight=lexical_weight,
+        sentence_weight=sentence_weight,
+    )
     card = {**model.card, "accurate": {k: v for k, v in report.items() if k != "thresholds"}}
     updated = replace(
         model,

@@ -67,6 +67,14 @@ def run_command(
     fast: Annotated[
         bool, typer.Option("--fast", help="Lexical-only fast mode (no neural encoder).")
     ] = False,
+    accurate: Annotated[
+        bool,
+        typer.Option(
+            "--accurate",
+            help="Techniques also read with multilingual-e5-small: more accurate, over ten "
+            "times slower (needs slant's 'accurate' extra).",
+        ),
+    ] = False,
     model: Annotated[
         Path | None, typer.Option(help="Model directory (default: the model shipped with slant).")
     ] = None,
@@ -108,6 +116,7 @@ def run_command(
                 scheduler=scheduler,
                 model=model,
                 fast=fast,
+                accurate=accurate,
                 language=language,
                 threads=threads,
                 chunk_size=max(1, chunk_size),

@@ -39,6 +39,7 @@ class WorkerConfig:
 
     model: str | None = None
     fast: bool = False
+    accurate: bool = False
     language: str | None = None
 
 
@@ -81,14 +82,14 @@ class RunSummary:
 # worker side
 
 
-_ANALYZERS: dict[tuple[str | None, bool], Any] = {}
+_ANALYZERS: dict[tuple[str | None, bool, bool], Any] = {}
 _LOADS = 0
 _LOAD_LOCK = threading.Lock()  # a multi-threaded Dask worker must still load the model once
 
 
 def _analyzer(config: WorkerConfig) -> Any:
     """This process's analyzer: loaded on the first chunk, then reused for every chunk."""
-    key = (config.model, config.fast)
+    key = (config.model, config.fast, config.accurate)
     with _LOAD_LOCK:
         if key not in _ANALYZERS:
             _ANALYZERS[key] = _load(config)
@@ -101,7 +102,7 @@ def _load(config: WorkerConfig) -> Any:
 
     _LOADS += 1
     # the encoder's BLAS threads come from OMP_NUM_THREADS, set by the driver (THREAD_VARS)
-    return Analyzer(config.model, fast=config.fast)
+    return Analyzer(config.model, fast=config.fast, accurate=config.accurate)
 
 
 def _to_source(item: Item) -> Any:
@@ -168,7 +169,7 @@ def analyze_chunk(items: list[Item], config: WorkerConfig) -> ChunkResult:
         model={
             "name": model.name,
             "version": model.version,
-            "mode": "fast" if config.fast else "default",
+            "mode": analyzer.mode,
         },
         pid=os.getpid(),
         loads=_LOADS,
@@ -284,6 +285,7 @@ def run_corpus(
     scheduler: str | None = None,
     model: str | Path | None = None,
     fast: bool = False,
+    accurate: bool = False,
     language: str | None = None,
     threads: int | None = None,
     chunk_size: int = 16,
@@ -303,6 +305,8 @@ def run_corpus(
         raise SlantError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if scheduler and engine != "dask":
         raise SlantError("--scheduler needs --engine dask")
+    if fast and accurate:
+        raise SlantError("choose fast or accurate, not both")
     inputs = list(inputs)
     for item in inputs:
         if item == "-":
@@ -316,6 +320,7 @@ def run_corpus(
         if model and Path(model).exists()
         else (str(model) if model else None),
         fast=fast,
+        accurate=accurate,
         language=language,
     )
     results = ResultsDir(out)
@@ -513,8 +518,8 @@ class _Writer:
         elif self.meta.get("model") != model:
             raise SlantError(
                 f"{self.results.path} holds results of model {_model_name(self.meta.get('model'))}"
-                f", not {_model_name(model)}: use the same --model/--fast as before, or a new "
-                "--out folder"
+                f", not {_model_name(model)}: use the same --model/--fast/--accurate as before, "
+                "or a new --out folder"
             )
 
     def maybe_flush(self) -> None:

@@ -43,6 +43,7 @@ class Settings:
 
     model: str | None = None
     fast: bool = False
+    accurate: bool = False
     database_url: str | None = None
     token: str | None = None
     max_body: int = 2_000_000
@@ -154,7 +155,7 @@ def create_app(
 ) -> FastAPI:
     """Build the service; the model and the database are opened here, once."""
     settings = settings or Settings()
-    analyzer = analyzer or Analyzer(settings.model, fast=settings.fast)
+    analyzer = analyzer or Analyzer(settings.model, fast=settings.fast, accurate=settings.accurate)
     store = store or Store(settings.database_url)
     engine = Engine(settings.workers, settings.max_queue, settings.timeout)  # ingest, fetch
     batcher = Batcher(
@@ -450,7 +451,8 @@ def create_app(
             "slant": __version__,
             "schema_version": SCHEMA_VERSION,
             "model": {"name": model.name, "version": model.version},
-            "fast": settings.fast,
+            "fast": analyzer.fast,
+            "mode": analyzer.mode,
             "features": {"url_fetch": settings.enable_url_fetch, "auth": bool(settings.token)},
             "limits": {
                 "max_body": settings.max_body,
