@@ -60,7 +60,7 @@ print(json.dumps({"seconds": time.perf_counter() - start,
 
 
 # mode -> its `slant analyze` options
-MODES = {"default": [], "--fast": ["--fast"], "--accurate": ["--accurate"]}
+MODES = {"default": [], "fast": ["--fast"], "accurate": ["--accurate"]}
 
 
 def run(args: list[str]) -> tuple[float, float]:
@@ -127,7 +127,7 @@ def main() -> None:
     folders = [str(f) for f in args.articles]
 
     def repeats(mode: str) -> int:
-        return args.accurate_repeat if mode == "--accurate" else args.repeat
+        return args.accurate_repeat if mode == "accurate" else args.repeat
 
     cold = {
         mode: min(
@@ -135,7 +135,7 @@ def main() -> None:
             for _ in range(repeats(mode))
         )
         for mode in args.modes
-        if mode != "--fast"
+        if mode != "fast"
     }
     rows, rates = [], {}
     for mode in args.modes:
@@ -144,9 +144,10 @@ def main() -> None:
             for _ in range(repeats(mode))
         ]
         wall, rss = min(w for w, _ in runs), max(r for _, r in runs)
-        rates[mode] = len(texts) / wall
+        label = " ".join(MODES[mode]) or mode
+        rates[label] = len(texts) / wall
         rows.append(
-            f"| {mode} | {len(files)} | {len(texts)} | {wall:.2f} | {len(files) / wall:.1f} | "
+            f"| {label} | {len(files)} | {len(texts)} | {wall:.2f} | {len(files) / wall:.1f} | "
             f"{len(texts) / wall:.0f} | {rss:.0f} | {len(runs)} |"
         )
     text = (
