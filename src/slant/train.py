@@ -279,12 +279,18 @@ def _choose_share(
     return best, mixes[best]
 
 
+def _uses_network(config: TrainConfig, rows: int) -> bool:
+    """Whether the dense technique heads are networks: on a small corpus (a few articles) a
+    linear head is steadier."""
+    return config.technique_hidden > 0 and rows >= MIN_NETWORK_PARAGRAPHS
+
+
 def _dense_factory(config: TrainConfig, rows: int) -> Callable[[int], DenseHead]:
-    """Builds the dense technique heads with a given number of networks; on a small corpus
-    (a few articles) a linear head, which is steadier there."""
+    """Builds the dense technique heads of a corpus of ``rows`` paragraphs with a given
+    number of networks (``_uses_network``)."""
 
     def make(networks: int) -> DenseHead:
-        if config.technique_hidden > 0 and rows >= MIN_NETWORK_PARAGRAPHS:
+        if _uses_network(config, rows):
             return MLPMultiLabelClassifier(
                 TECHNIQUES,
                 hidden=config.technique_hidden,
@@ -589,8 +595,7 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     log(f"techniques: {len(keys):,} paragraphs, {config.folds}-fold CV")
 
     make_dense = _dense_factory(config, len(keys))
-    linear = isinstance(make_dense(1), MultiLabelClassifier)
-    log(f"  dense head: {'linear' if linear else 'MLP'}")
+    log(f"  dense head: {'MLP' if _uses_network(config, len(keys)) else 'linear'}")
 
     def make_techniques() -> DenseHead:
         return make_dense(config.technique_networks)
@@ -998,14 +1003,10 @@ def train_accurate(
     )
     log(f"accurate head: {len(keys):,} paragraphs, {X.shape[1]} features")
 
+    make_dense = _dense_factory(config, len(keys))
+
     def make_head() -> DenseHead:
-        return MLPMultiLabelClassifier(
-            TECHNIQUES,
-            hidden=config.technique_hidden,
-            alpha=config.technique_alpha,
-            networks=config.technique_networks,
-            seed=config.seed,
-        )
+        return make_dense(config.technique_networks)
 
     P_dense = _oof_multilabel(X, Y, fold, config.folds, make_head)
     P_lex = _oof_per_language(
