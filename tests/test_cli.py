@@ -455,26 +455,3 @@ def test_predict_and_serve_take_the_accurate_option(
         result = invoke("serve", "--model", tiny_model, *extra)
         assert result.exit_code == 2
     assert "choose fast or accurate, not both" in result.output
-
-
-def test_train_without_torch_fails_at_once_and_says_how_to_install_it(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    import builtins
-
-    import slant.predict
-
-    real_import = builtins.__import__
-
-    def missing(name: str, *args, **kwargs):
-        if name == "torch":
-            raise ImportError("No module named 'torch'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", missing)
-    with pytest.raises(ImportError, match=r"pip install torch==2\.13\.0"):
-        slant.predict.import_torch()
-    result = invoke("train", FIXTURE_CORPUS, "--out", tmp_path / "model")
-    assert result.exit_code == 2
-    assert "training with dropout needs torch" in " ".join(error_lines(result))
-    assert not (tmp_path / "model").exists()  # nothing half-written

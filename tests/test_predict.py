@@ -114,42 +114,6 @@ def test_averaging_no_network_is_refused() -> None:
         MLPMultiLabelClassifier(("a",), networks=0)
 
 
-def test_dropout_networks_learn_what_a_linear_head_cannot_and_reload_as_plain_networks() -> None:
-    pytest.importorskip("torch", reason="the dropout trainer needs torch (slant[train])")
-    from sklearn.metrics import roc_auc_score
-
-    from slant.predict import DropoutMLPMultiLabelClassifier
-
-    X, Y = _xor_data(800, 0)
-    test_X, test_Y = _xor_data(400, 1)
-    settings = dict(labels=("a", "b", "c"), hidden=32, learning_rate=0.01, epochs=60, seed=3)
-    net = DropoutMLPMultiLabelClassifier(**settings).fit(X, Y)
-    probs = net.predict_proba(test_X)
-    assert probs.shape == (400, 3) and ((probs >= 0) & (probs <= 1)).all()
-    # label "a" is an XOR of two inputs: no linear head gets it, a hidden layer does
-    assert roc_auc_score(test_Y[:, 0], probs[:, 0]) > 0.85
-    assert roc_auc_score(test_Y[:, 1], probs[:, 1]) > 0.9
-
-    again = DropoutMLPMultiLabelClassifier(**settings).fit(X, Y)
-    np.testing.assert_array_equal(again.predict_proba(test_X), probs)  # a seed reproduces it
-
-    restored = dense_head_from_state(("a", "b", "c"), net.get_state())
-    assert type(restored) is MLPMultiLabelClassifier  # predicting needs no torch
-    np.testing.assert_array_equal(restored.predict_proba(test_X), probs)
-
-
-def test_dropout_networks_check_their_settings_and_targets() -> None:
-    from slant.predict import DropoutMLPMultiLabelClassifier
-
-    with pytest.raises(ValueError, match="input_dropout"):
-        DropoutMLPMultiLabelClassifier(("a",), input_dropout=1.0)
-    with pytest.raises(ValueError, match="epochs"):
-        DropoutMLPMultiLabelClassifier(("a",), epochs=0)
-    pytest.importorskip("torch", reason="the dropout trainer needs torch (slant[train])")
-    with pytest.raises(ValueError, match="shape"):
-        DropoutMLPMultiLabelClassifier(("a", "b")).fit(np.zeros((5, 3)), np.zeros((5, 1)))
-
-
 def test_a_widened_single_label_head_reads_its_columns_of_wider_features() -> None:
     from slant.predict import SingleLabelClassifier
 

@@ -632,19 +632,3 @@ def test_train_accurate_adds_a_head_that_an_accurate_analyzer_uses(
     text = read_article(FIXTURE_ARTICLES / "article9000001.txt")
     result = Analyzer(loaded, accurate=True).analyze(text, language="en")
     assert result.model.mode == "accurate"
-
-
-def test_the_dense_technique_head_trains_with_dropout_only_when_asked() -> None:
-    from slant.predict import DropoutMLPMultiLabelClassifier, MLPMultiLabelClassifier
-    from slant.train import MIN_NETWORK_PARAGRAPHS, TrainConfig, _dense_factory
-
-    config = TrainConfig()
-    assert config.technique_dropout is not None  # `slant train`'s default dense head
-    make = _dense_factory(config, MIN_NETWORK_PARAGRAPHS)
-    head = make(3, (0.1, 0.4))
-    assert isinstance(head, DropoutMLPMultiLabelClassifier)
-    assert (head.input_dropout, head.hidden_dropout, head.networks) == (0.1, 0.4, 3)
-    assert type(make(2)) is MLPMultiLabelClassifier  # sentence and accurate heads: no dropout
-    # a corpus too small for a network gets the linear head, dropout or not
-    small = _dense_factory(config, MIN_NETWORK_PARAGRAPHS - 1)(3, (0.2, 0.5))
-    assert not isinstance(small, MLPMultiLabelClassifier)

@@ -273,7 +273,7 @@ def train(
     )
     try:
         model, report = run_training(data_root, config, log=lambda m: err.print(m))
-    except (SlantError, ImportError) as exc:
+    except SlantError as exc:
         _fail(str(exc))
     model.save(out_dir)
     _print_cv(model.card)

@@ -7,7 +7,7 @@ no pickles and loads with any scikit-learn version.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -193,107 +193,6 @@ class MLPMultiLabelClassifier:
             setattr(model, f"{name}_", state[name].astype(np.float32))
         model.thresholds_ = state["thresholds"].astype(np.float32)
         return model
-
-
-def import_torch() -> Any:
-    """torch, which training with dropout needs; a clear error where it is not installed."""
-    try:
-        import torch
-    except ImportError as exc:
-        raise ImportError(
-            "training with dropout needs torch: pip install torch==2.13.0 'slant[train]' "
-            "(pin it: an unpinned torch is a multi-GB CUDA build)"
-        ) from exc
-    return torch
-
-
-class DropoutMLPMultiLabelClassifier(MLPMultiLabelClassifier):
-    """``MLPMultiLabelClassifier`` trained with dropout, which scikit-learn's MLP lacks.
-
-    The same network, predicted with numpy and saved as the same arrays (a loaded head is a
-    plain ``MLPMultiLabelClassifier``); only ``fit`` differs. Dropout on the inputs and on the
-    hidden units, AdamW with a one-cycle schedule for a fixed number of epochs, in torch
-    (``pip install 'slant[train]'``). One network in 5-fold CV: mean ST3 micro-F1 of six
-    languages 0.417 -> 0.427 against the scikit-learn trainer (docs/benchmarks.md).
-    """
-
-    def __init__(
-        self,
-        labels: Sequence[str],
-        hidden: int = 256,
-        input_dropout: float = 0.2,
-        hidden_dropout: float = 0.5,
-        weight_decay: float = 1e-2,
-        learning_rate: float = 1e-3,
-        epochs: int = 30,
-        batch_size: int = 128,
-        networks: int = 1,
-        seed: int = 0,
-    ):
-        super().__init__(labels, hidden=hidden, networks=networks, seed=seed)
-        for name, rate in (("input_dropout", input_dropout), ("hidden_dropout", hidden_dropout)):
-            if not 0.0 <= rate < 1.0:
-                raise ValueError(f"{name} must be in [0, 1), not {rate}")
-        if epochs < 1:
-            raise ValueError(f"epochs must be at least 1, not {epochs}")
-        self.input_dropout = input_dropout
-        self.hidden_dropout = hidden_dropout
-        self.weight_decay = weight_decay
-        self.learning_rate = learning_rate
-        self.epochs = epochs
-        self.batch_size = batch_size
-
-    def fit(self, X: np.ndarray, Y: np.ndarray) -> DropoutMLPMultiLabelClassifier:
-        torch = import_torch()
-        X = np.asarray(X, np.float32)
-        Y = np.asarray(Y, np.float32)
-        if Y.shape != (X.shape[0], len(self.labels)):
-            raise ValueError(f"Y must have shape ({X.shape[0]}, {len(self.labels)}), not {Y.shape}")
-        batch = min(self.batch_size, len(X))
-        per_epoch = -(-len(X) // batch)
-        # tiny data (a few batches per epoch) gets as many steps as scikit-learn's 500 epochs
-        epochs = self.epochs if per_epoch >= 4 else max(self.epochs, 500)
-        inputs, targets = torch.from_numpy(X), torch.from_numpy(Y)
-        layers: list[tuple[np.ndarray, ...]] = []
-        for k in range(self.networks):
-            torch.manual_seed(self.seed + k)
-            first = torch.nn.Linear(X.shape[1], self.hidden)
-            last = torch.nn.Linear(self.hidden, len(self.labels))
-            net = torch.nn.Sequential(
-                torch.nn.Dropout(self.input_dropout),
-                first,
-                torch.nn.ReLU(),
-                torch.nn.Dropout(self.hidden_dropout),
-                last,
-            )
-            optimizer = torch.optim.AdamW(
-                net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
-            )
-            schedule = torch.optim.lr_scheduler.OneCycleLR(
-                optimizer, max_lr=self.learning_rate, total_steps=epochs * per_epoch
-            )
-            loss = torch.nn.BCEWithLogitsLoss()
-            order = torch.Generator().manual_seed(self.seed + k)
-            net.train()
-            for _ in range(epochs):
-                for rows in torch.randperm(len(X), generator=order).split(batch):
-                    optimizer.zero_grad()
-                    loss(net(inputs[rows]), targets[rows]).backward()
-                    optimizer.step()
-                    schedule.step()
-            with torch.no_grad():  # torch stores (out, in); the numpy predictor reads (in, out)
-                layers.append(
-                    tuple(
-                        t.detach().numpy().copy()
-                        for t in (first.weight.T, last.weight.T, first.bias, last.bias)
-                    )
-                )
-        self.w1_, self.w2_, self.b1_, self.b2_ = (
-            np.stack([layer[i] for layer in layers]).astype(np.float32) for i in range(4)
-        )
-        self.w1_ = self.w1_.astype(np.float16).astype(np.float32)  # as it is saved
-        self.thresholds_ = np.full(len(self.labels), 0.5, np.float32)
-        return self
 
 
 DenseHead = MultiLabelClassifier | MLPMultiLabelClassifier

