@@ -16,28 +16,28 @@ lexical heads at the shipped weight 0.3. About 20 minutes on 2 cores.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import time
 
 import numpy as np
-from record import append, command, machine
+from record import append_technique_cv
 from technique_cv import add_arguments, micro_f1_table, technique_rows
 from technique_mix import SEEDS, shipped_probabilities
 
+from slant.labels import TECHNIQUES
 from slant.model import fuse
-from slant.predict import _sigmoid
+from slant.predict import MLPMultiLabelClassifier
 from slant.train import _oof_multilabel
 
 LEXICAL_WEIGHT = 0.3
 
 
-class DropoutNetwork:
-    """One hidden layer (ReLU), one sigmoid output per label, trained in torch with dropout."""
+class DropoutNetwork(MLPMultiLabelClassifier):
+    """One network of the shipped kind, predicted by it, but trained in torch with dropout."""
 
     def __init__(self, input_dropout: float, hidden_dropout: float, seed: int, hidden: int = 256):
+        super().__init__(TECHNIQUES, hidden=hidden, seed=seed)
         self.input_dropout, self.hidden_dropout = input_dropout, hidden_dropout
-        self.seed, self.hidden = seed, hidden
 
     def fit(self, X: np.ndarray, Y: np.ndarray, epochs: int = 30) -> DropoutNetwork:
         import torch
@@ -64,13 +64,12 @@ class DropoutNetwork:
                 loss(net(inputs[rows]), targets[rows]).backward()
                 optimizer.step()
                 schedule.step()
-        self.layers = [t.detach().numpy().copy() for t in (first.weight.T, first.bias,
-                                                           last.weight.T, last.bias)]  # fmt: skip
+        # the predictor's arrays: one network, (in, out) layout
+        self.w1_, self.b1_, self.w2_, self.b2_ = (
+            t.detach().numpy()[None].copy()
+            for t in (first.weight.T, first.bias, last.weight.T, last.bias)
+        )
         return self
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        w1, b1, w2, b2 = self.layers
-        return _sigmoid(np.maximum(np.asarray(X, np.float32) @ w1 + b1, 0.0) @ w2 + b2)
 
 
 def main() -> None:
@@ -104,21 +103,20 @@ def main() -> None:
         ("3 networks, scikit-learn trainer (shipped)", sklearn3),
         (f"3 networks, {name}", dropout3),
         ("6 networks, 3 of each", both6),
-        (f"3 scikit-learn networks + lexical at {LEXICAL_WEIGHT}", fuse(sklearn3, P_lex, 0.3)),
-        (f"3 {name} networks + lexical at {LEXICAL_WEIGHT}", fuse(dropout3, P_lex, 0.3)),
-        (f"6 networks + lexical at {LEXICAL_WEIGHT}", fuse(both6, P_lex, 0.3)),
+    ]
+    mixed = [("3 scikit-learn networks", sklearn3), (f"3 {name} networks", dropout3),
+             ("6 networks", both6)]  # fmt: skip
+    table += [
+        (f"{what} + lexical at {LEXICAL_WEIGHT}", fuse(P, P_lex, LEXICAL_WEIGHT))
+        for what, P in mixed
     ]
     text = micro_f1_table(rows, table)
     print(text)
     seconds = time.perf_counter() - started
     log(f"{seconds:.0f} s")
     if args.record:
-        append(
-            f"\n### Dense technique head: dropout vs scikit-learn's trainer (ST3 micro-F1, "
-            f"{config.folds}-fold CV by article, thresholds nested)\n\n"
-            f"- date: {dt.date.today()}; machine: {machine()}; {seconds:.0f} s\n"
-            f"- command: `{command()}`\n\n{text}\n"
-        )
+        heading = "Dense technique head: dropout vs scikit-learn's trainer"
+        append_technique_cv(heading, config.folds, seconds, text)
 
 
 if __name__ == "__main__":

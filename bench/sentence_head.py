@@ -22,12 +22,11 @@ without it.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import time
 
 import numpy as np
-from record import append, command, machine
+from record import append_technique_cv
 from technique_cv import add_arguments, micro_f1_table, technique_rows
 from technique_mix import SEEDS, shipped_probabilities
 
@@ -157,12 +156,8 @@ def main() -> None:
     seconds = time.perf_counter() - started
     log(f"{seconds:.0f} s")
     if args.record:
-        append(
-            f"\n### Sentence-level technique head from span labels (ST3 micro-F1, "
-            f"{config.folds}-fold CV by article, thresholds nested)\n\n"
-            f"- date: {dt.date.today()}; machine: {machine()}; {seconds:.0f} s\n"
-            f"- command: `{command()}`\n\n{text}\n"
-        )
+        heading = "Sentence-level technique head from span labels"
+        append_technique_cv(heading, config.folds, seconds, text)
 
 
 if __name__ == "__main__":

