@@ -20,8 +20,7 @@ import sys
 import time
 
 import numpy as np
-from record import append_technique_cv
-from technique_cv import add_arguments, micro_f1_table, technique_rows
+from technique_cv import add_arguments, report_technique_cv, technique_rows
 from technique_mix import SEEDS, shipped_probabilities
 
 from slant.labels import TECHNIQUES
@@ -110,13 +109,9 @@ def main() -> None:
         (f"{what} + lexical at {LEXICAL_WEIGHT}", fuse(P, P_lex, LEXICAL_WEIGHT))
         for what, P in mixed
     ]
-    text = micro_f1_table(rows, table)
-    print(text)
-    seconds = time.perf_counter() - started
-    log(f"{seconds:.0f} s")
-    if args.record:
-        heading = "Dense technique head: dropout vs scikit-learn's trainer"
-        append_technique_cv(heading, config.folds, seconds, text)
+    report_technique_cv(
+        rows, table, "Dense technique head: dropout vs scikit-learn's trainer", started, args, log
+    )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,7 @@ import sys
 import time
 
 import numpy as np
-from record import append_technique_cv
-from technique_cv import add_arguments, micro_f1_table, technique_rows
+from technique_cv import add_arguments, report_technique_cv, technique_rows
 from technique_mix import SEEDS, shipped_probabilities
 
 from slant.labels import TECHNIQUES
@@ -151,13 +150,9 @@ def main() -> None:
             (f"shipped + sentence head ({name}) at {w}", fuse(shipped, P_sent, w))
             for w in MIX_WEIGHTS
         ]
-    text = micro_f1_table(rows, table)
-    print(text)
-    seconds = time.perf_counter() - started
-    log(f"{seconds:.0f} s")
-    if args.record:
-        heading = "Sentence-level technique head from span labels"
-        append_technique_cv(heading, config.folds, seconds, text)
+    report_technique_cv(
+        rows, table, "Sentence-level technique head from span labels", started, args, log
+    )
 
 
 if __name__ == "__main__":

