@@ -14,10 +14,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from record import append, command, machine
 
+from slant.labels import GENRES
 from slant.model import Model
 from slant.train import TrainConfig, train
 
@@ -47,12 +49,15 @@ def table(cv: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-def heads_table(heads: dict[str, dict[str, float]]) -> str:
-    """ST3 micro-F1 of each technique head alone, fused, and with the context stage."""
-    names = list(next(iter(heads.values())))
+def heads_table(heads: dict[str, dict[str, float]], names: Sequence[str] | None = None) -> str:
+    """ST3 micro-F1 of each technique head alone, fused, and with the context stage (or any
+    such per-language scores: a column per name, by default the first language's keys; "-"
+    where a language lacks one)."""
+    names = list(names or next(iter(heads.values())))
     lines = ["| lang | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for lang, scores in heads.items():
-        lines.append(f"| {lang} | " + " | ".join(f"{scores[n]:.3f}" for n in names) + " |")
+        cells = (f"{scores[n]:.3f}" if n in scores else "-" for n in names)
+        lines.append(f"| {lang} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -78,6 +83,14 @@ def report(card: dict) -> str:
             "ST3 micro-F1 by technique head (nested thresholds):",
             "",
             heads_table(card["cv_technique_heads"]),
+        ]
+    if "cv_st3_by_genre" in card:  # cards from before 2026-11-28 lack it: bench/st3_genre.py
+        parts += [
+            "",
+            "ST3 micro-F1 by the article's genre, and as if every genre were equally common "
+            "(articles with a genre label only):",
+            "",
+            heads_table(card["cv_st3_by_genre"], [*GENRES, "balanced"]),
         ]
     if "accurate" in card:
         accurate = card["accurate"]

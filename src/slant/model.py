@@ -453,6 +453,18 @@ def card_markdown(card: dict[str, Any]) -> str:
             f"{cv['st2_micro_f1']:.3f} | "
             f"{cv['st3_micro_f1']:.3f} | {cv['st3_macro_f1']:.3f} |"
         )
+    by_genre = card.get("cv_st3_by_genre")
+    if by_genre:  # paragraph techniques score lower in reports, which some corpora are full of
+        lines += [
+            "",
+            "ST3 micro-F1 by the article's genre, and as if every genre were equally common:",
+            "",
+            "| lang | " + " | ".join(GENRES) + " | balanced |",
+            "|---" * (len(GENRES) + 2) + "|",
+        ]
+        for lang, scores in by_genre.items():
+            cells = [f"{scores[g]:.3f}" if g in scores else "-" for g in (*GENRES, "balanced")]
+            lines.append(f"| {lang} | " + " | ".join(cells) + " |")
     lines += [
         "",
         "Per-label decision thresholds and genre offsets (per language) are in model.json.",
