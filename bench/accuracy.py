@@ -84,14 +84,15 @@ def report(card: dict) -> str:
             "",
             heads_table(card["cv_technique_heads"]),
         ]
-    if "cv_st3_by_genre" in card:  # cards from before 2026-11-28 lack it: bench/st3_genre.py
-        parts += [
-            "",
-            "ST3 micro-F1 by the article's genre, and as if every genre were equally common "
-            "(articles with a genre label only):",
-            "",
-            heads_table(card["cv_st3_by_genre"], [*GENRES, "balanced"]),
-        ]
+    for subtask in (2, 3):  # cards from before 2026-11-28 lack these: bench/st3_genre.py
+        if f"cv_st{subtask}_by_genre" in card:
+            parts += [
+                "",
+                f"ST{subtask} micro-F1 by the article's genre, and as if every genre were "
+                "equally common (articles with a genre label only):",
+                "",
+                heads_table(card[f"cv_st{subtask}_by_genre"], [*GENRES, "balanced"]),
+            ]
     if "accurate" in card:
         accurate = card["accurate"]
         scores = accurate["cv_st3_micro_f1"]

@@ -9,7 +9,7 @@ CV on train's mix misjudges dev. This bench computes the out-of-fold technique p
 exactly as `slant train` does (three networks; the lexical heads and the sentence head mixed in
 at the shipped model card's weights; thresholds tuned per language on the other folds), then
 scores them per genre of the article, as if every genre were equally common ("balanced"), and
-re-weighted to the dev split's genre mix (``scoring.techniques_by_genre``). `--fast` mode (the
+re-weighted to the dev split's genre mix (``scoring.micro_f1_by_genre``). `--fast` mode (the
 lexical heads alone) is scored the same way. Rows of articles without a genre label (some
 subtask-3 articles are not in subtask 1) count in the first column only; the second is the
 same predictions on the genre-labelled articles alone, the one to compare the others with.
@@ -33,7 +33,7 @@ from technique_mix import SEEDS, shipped_probabilities
 
 from slant.labels import GENRES
 from slant.model import Model, fuse
-from slant.scoring import techniques_by_genre
+from slant.scoring import micro_f1_by_genre
 from slant.train import _nested_per_language, _sentence_oof, _uid
 
 # Articles per genre (opinion, reporting, satire) in the official dev split, from the counts
@@ -91,9 +91,9 @@ def main() -> None:
             at = np.flatnonzero(rows.langs == lang)
             dev = dict(zip(GENRES, DEV_GENRE_MIX[lang], strict=True))
             row_genres = [genres[i] for i in at]
-            counts = techniques_by_genre(Y[at], pred[at], row_genres, articles[at])["articles"]
+            counts = micro_f1_by_genre(Y[at], pred[at], row_genres, articles[at])["articles"]
             mixes = {"labelled": counts, "dev": dev}  # train's own mix, genre-labelled rows
-            scores = techniques_by_genre(Y[at], pred[at], row_genres, articles[at], mixes)
+            scores = micro_f1_by_genre(Y[at], pred[at], row_genres, articles[at], mixes)
             train_mix = f1_score(Y[at], pred[at], average="micro", zero_division=1)
             cells = [
                 f"{scores['micro_f1'][g]:.3f} ({scores['articles'][g]})"

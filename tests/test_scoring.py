@@ -61,7 +61,7 @@ def test_balanced_macro_f1_weighs_every_gold_genre_equally() -> None:
     assert scoring.balanced_macro_f1(y_true, y_pred, 3) == pytest.approx(balanced["macro_f1"])
 
 
-def test_techniques_by_genre_hand_computed() -> None:
+def test_micro_f1_by_genre_hand_computed() -> None:
     import numpy as np
 
     # two labels; articles o1, o2 (opinion, 1 row each), r1 (reporting, 2 rows), x (no genre)
@@ -69,7 +69,7 @@ def test_techniques_by_genre_hand_computed() -> None:
     y_pred = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [0, 0]])
     genres = ["opinion", "opinion", "reporting", "reporting", None]
     articles = ["o1", "o2", "r1", "r1", "x"]
-    result = scoring.techniques_by_genre(
+    result = scoring.micro_f1_by_genre(
         y_true, y_pred, genres, articles, mixes={"news": {"opinion": 1, "reporting": 3}}
     )
     # opinion: tp 2 fp 0 fn 1 -> 4/5; reporting: tp 1 fp 1 fn 1 -> 2/4
@@ -82,15 +82,15 @@ def test_techniques_by_genre_hand_computed() -> None:
     # the article without a genre counts in neither
     unlabelled_right = y_pred.copy()
     unlabelled_right[4] = [1, 1]
-    again = scoring.techniques_by_genre(y_true, unlabelled_right, genres, articles)
+    again = scoring.micro_f1_by_genre(y_true, unlabelled_right, genres, articles)
     assert again["balanced_micro_f1"] == pytest.approx(result["balanced_micro_f1"])
 
 
-def test_techniques_by_genre_needs_one_genre_and_article_per_row() -> None:
+def test_micro_f1_by_genre_needs_one_genre_and_article_per_row() -> None:
     import numpy as np
 
     with pytest.raises(ValueError, match="one entry per row"):
-        scoring.techniques_by_genre(np.zeros((2, 3)), np.zeros((2, 3)), ["opinion"], ["a", "b"])
+        scoring.micro_f1_by_genre(np.zeros((2, 3)), np.zeros((2, 3)), ["opinion"], ["a", "b"])
 
 
 def test_frames_hand_computed() -> None:

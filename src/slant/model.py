@@ -453,11 +453,14 @@ def card_markdown(card: dict[str, Any]) -> str:
             f"{cv['st2_micro_f1']:.3f} | "
             f"{cv['st3_micro_f1']:.3f} | {cv['st3_macro_f1']:.3f} |"
         )
-    by_genre = card.get("cv_st3_by_genre")
-    if by_genre:  # paragraph techniques score lower in reports, which some corpora are full of
+    for subtask in (2, 3):  # frames are easier, techniques harder, in reports than opinion
+        by_genre = card.get(f"cv_st{subtask}_by_genre")
+        if not by_genre:
+            continue
         lines += [
             "",
-            "ST3 micro-F1 by the article's genre, and as if every genre were equally common:",
+            f"ST{subtask} micro-F1 by the article's genre, and as if every genre were equally "
+            "common:",
             "",
             "| lang | " + " | ".join(GENRES) + " | balanced |",
             "|---" * (len(GENRES) + 2) + "|",

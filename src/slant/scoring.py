@@ -138,25 +138,26 @@ def balanced_macro_f1(y_true: np.ndarray, y_pred: np.ndarray, n_labels: int) -> 
     return float(f1[present].mean()) if present.any() else 0.0
 
 
-def techniques_by_genre(
+def micro_f1_by_genre(
     y_true: np.ndarray,
     y_pred: np.ndarray,
     genres: Sequence[str | None],
     articles: Sequence[str],
     mixes: Mapping[str, Mapping[str, float]] | None = None,
 ) -> dict[str, Any]:
-    """Subtask-3 micro-F1 of paragraph rows per genre of their article, and re-weighted to
+    """Micro-F1 (subtasks 2 and 3) of the rows of each genre of article, and re-weighted to
     other genre mixes.
 
-    ``y_true``/``y_pred``: binary (rows x techniques); ``genres``: each row's article genre
-    (None: the article has no genre label); ``articles``: each row's article id. ``mixes``:
-    name -> articles per genre, e.g. ``{"dev": {"opinion": 20, "reporting": 54, ...}}``;
-    under a mix every article of genre g weighs ``mix[g] / (articles of g)``, so micro-F1 is
-    what the same predictions would score on a corpus with that genre mix (rows without a
-    genre weigh 0). ``"balanced"`` (every genre present equally common) is always added.
+    ``y_true``/``y_pred``: binary (rows x labels), a row being a paragraph (subtask 3) or an
+    article (subtask 2); ``genres``: each row's article genre (None: no genre label);
+    ``articles``: each row's article id. ``mixes``: name -> articles per genre, e.g.
+    ``{"dev": {"opinion": 20, "reporting": 54, "satire": 9}}``; under a mix every article of
+    genre g weighs ``mix[g] / (articles of g)``, so micro-F1 is what the same predictions would
+    score on a corpus with that genre mix (rows without a genre weigh 0). ``"balanced"``
+    (every genre present equally common) is always added.
 
-    Techniques are rarer and differently used in reporting than in opinion, and the genre mix
-    differs between corpora (SemEval-2023 English train is 88% opinion, its dev split about
+    Techniques are rarer and used differently in reports than in opinion pieces, and the genre
+    mix differs between corpora (SemEval-2023 English train is 88% opinion, its dev split about
     two-thirds reporting), so micro-F1 on one mix says little about another.
     """
     y_true, y_pred = np.asarray(y_true, bool), np.asarray(y_pred, bool)

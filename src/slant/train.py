@@ -54,10 +54,10 @@ from slant.predict import (
 )
 from slant.scoring import (
     balanced_macro_f1,
+    micro_f1_by_genre,
     score_frames,
     score_genres,
     score_techniques,
-    techniques_by_genre,
 )
 from slant.segment import Line, Segment, paragraphs, sentences
 from slant.semeval import ISO_OF, Split, load_split
@@ -875,11 +875,17 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
                     {frame_ids[i]: _names(FY[i], FRAMES) for i in f_rows},
                     {frame_ids[i]: _names(f_pred[i], FRAMES) for i in f_rows},
                 ),
+                "subtask2_by_genre": micro_f1_by_genre(
+                    FY[f_rows],
+                    f_pred[f_rows],
+                    [genre_of.get(frame_ids[i]) for i in f_rows],
+                    [frame_ids[i] for i in f_rows],
+                ),
                 "subtask3": score_techniques(
                     {keys[i]: _names(Y[i], TECHNIQUES) for i in t_rows},
                     {keys[i]: _names(t_pred[i], TECHNIQUES) for i in t_rows},
                 ),
-                "subtask3_by_genre": techniques_by_genre(
+                "subtask3_by_genre": micro_f1_by_genre(
                     Y[t_rows],
                     t_pred[t_rows],
                     [genre_of.get(keys[i][0]) for i in t_rows],
@@ -903,10 +909,13 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
         "cv_fast": _summarise(report["fast"]),
         # ST3 micro-F1 of fast mode's zero-shot head on each language, fitted on the others
         "cv_fast_zero_shot": zero_shot_scores,
-        # ST3 micro-F1 per article genre, and as if every genre were equally common
-        "cv_st3_by_genre": {
-            lang: _genre_summary(scores["subtask3_by_genre"])
-            for lang, scores in report["languages"].items()
+        # ST2 and ST3 micro-F1 per article genre, and as if every genre were equally common
+        **{
+            f"cv_st{n}_by_genre": {
+                lang: _genre_summary(scores[f"subtask{n}_by_genre"])
+                for lang, scores in report["languages"].items()
+            }
+            for n in (2, 3)
         },
         # ST3 micro-F1 of each technique head alone and fused (what the fusion buys)
         "cv_technique_heads": head_scores,
@@ -959,7 +968,7 @@ def _named(values: np.ndarray, labels: Sequence[str]) -> dict[str, float]:
 
 
 def _genre_summary(by_genre: dict[str, Any]) -> dict[str, float]:
-    """``techniques_by_genre``'s scores, rounded, for the model card."""
+    """``micro_f1_by_genre``'s scores, rounded, for the model card."""
     return {
         **{g: round(f, 4) for g, f in by_genre["micro_f1"].items()},
         "balanced": round(by_genre["balanced_micro_f1"], 4),
