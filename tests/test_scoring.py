@@ -86,6 +86,16 @@ def test_micro_f1_by_genre_hand_computed() -> None:
     assert again["balanced_micro_f1"] == pytest.approx(result["balanced_micro_f1"])
 
 
+def test_micro_f1_by_genre_without_genre_labels_has_no_scores() -> None:
+    import math
+
+    import numpy as np
+
+    result = scoring.micro_f1_by_genre(np.ones((2, 3)), np.ones((2, 3)), [None, None], ["a", "b"])
+    assert result["micro_f1"] == {} and result["articles"] == {}
+    assert math.isnan(result["balanced_micro_f1"])
+
+
 def test_micro_f1_by_genre_needs_one_genre_and_article_per_row() -> None:
     import numpy as np
 

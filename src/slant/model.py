@@ -466,6 +466,8 @@ def card_markdown(card: dict[str, Any]) -> str:
             "|---" * (len(GENRES) + 2) + "|",
         ]
         for lang, scores in by_genre.items():
+            if not scores:  # no genre labels in that language
+                continue
             cells = [f"{scores[g]:.3f}" if g in scores else "-" for g in (*GENRES, "balanced")]
             lines.append(f"| {lang} | " + " | ".join(cells) + " |")
     lines += [

@@ -968,7 +968,9 @@ def _named(values: np.ndarray, labels: Sequence[str]) -> dict[str, float]:
 
 
 def _genre_summary(by_genre: dict[str, Any]) -> dict[str, float]:
-    """``micro_f1_by_genre``'s scores, rounded, for the model card."""
+    """``micro_f1_by_genre``'s scores, rounded, for the model card (none without genres)."""
+    if not by_genre["articles"]:
+        return {}
     return {
         **{g: round(f, 4) for g, f in by_genre["micro_f1"].items()},
         "balanced": round(by_genre["balanced_micro_f1"], 4),
