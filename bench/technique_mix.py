@@ -41,6 +41,20 @@ from slant.train import (
 SEEDS = (0, 1, 2)
 
 
+def lexical_probabilities(rows: TechniqueRows, log: Callable[[str], None]) -> np.ndarray:
+    """Out-of-fold probabilities of the per-language lexical heads, as `slant train` fits them."""
+    config = rows.config
+    log("lexical heads")
+    return _oof_per_language(
+        np.array(rows.texts, dtype=object),
+        rows.Y,
+        rows.fold,
+        config.folds,
+        rows.langs,
+        lambda: LexicalMultiLabelClassifier(TECHNIQUES, C=config.lexical_C, seed=config.seed),
+    )
+
+
 def shipped_probabilities(
     rows: TechniqueRows, log: Callable[[str], None]
 ) -> tuple[dict[int, np.ndarray], np.ndarray]:
@@ -57,16 +71,7 @@ def shipped_probabilities(
     for seed in SEEDS:
         log(f"dense head, network seed {seed}")
         singles[seed] = _oof_multilabel(X, Y, fold, config.folds, lambda s=seed: network(s))
-    log("lexical heads")
-    P_lex = _oof_per_language(
-        np.array(rows.texts, dtype=object),
-        Y,
-        fold,
-        config.folds,
-        rows.langs,
-        lambda: LexicalMultiLabelClassifier(TECHNIQUES, C=config.lexical_C, seed=config.seed),
-    )
-    return singles, P_lex
+    return singles, lexical_probabilities(rows, log)
 
 
 def main() -> None:

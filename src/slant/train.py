@@ -854,7 +854,7 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
     log(f"spans: {len(examples):,} paragraphs")
     spans = SpanTagger(TECHNIQUES, C=config.span_C).fit(examples)
 
-    genre_of = {_uid(s.lang, a): g for s in corpus.splits for a, g in (s.genres or {}).items()}
+    genre_of = article_genres(corpus)
     predictions = {
         "languages": (genre_pred, frame_pred, technique_pred),
         "fast": (fast_genre_pred, fast_frame_pred, fast_technique_pred),
@@ -951,6 +951,11 @@ def train(root: Path, config: TrainConfig, log: Log = print) -> tuple[Model, dic
         card=card,
     )
     return model, report
+
+
+def article_genres(corpus: Corpus) -> dict[str, str]:
+    """The subtask-1 genre of every article that has one, by "lang:id"."""
+    return {_uid(s.lang, a): g for s in corpus.splits for a, g in (s.genres or {}).items()}
 
 
 def corpus_split_label(corpus: Corpus, uid: str, kind: str) -> Any:
