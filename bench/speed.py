@@ -181,7 +181,9 @@ def main() -> None:
             where = f"{len(folders)} folders ({Path(folders[0]).parent.parent.name}/*)"
         append(
             f"\n### Speed: `slant analyze` on {where}\n\n"
-            f"- date: {dt.date.today()}; machine: {machine()}; best of {args.repeat}\n"
+            f"- date: {dt.date.today()}; machine: {machine()}; best of "
+            + ", ".join(f"{repeats(mode)} ({mode})" for mode in args.modes)
+            + "\n"
             f"- command: `{command()}`\n\n{text}"
         )
 
