@@ -19,6 +19,16 @@ after the class offsets of ``slant train`` (``tune_class_offsets``, tuned on the
 at each ``--offset-strengths``; 0: none), the share of reporting articles called reporting and
 the share of all articles called satire.
 
+With ``--dev-mix-draws N`` it also scores each head at the official dev split's genre mix
+(the data README's counts, ``st3_genre.DEV_GENRE_MIX``; no dev text or label is read): N
+batches of as many articles as that language's dev split, drawn with replacement from its
+out-of-fold rows, genre by genre, and the mean macro-F1 over them. Two more rows per head then
+adapt the probabilities to the batch's genre mix instead of offsets: "EM prior" estimates the
+mix from the batch alone (Saerens, Latinne and Decaestecker 2002: expectation-maximisation of
+the class priors over the batch's probabilities, starting from the training mix) and "true
+prior" is handed the batch's real mix, the most a prior correction could give. Their macro-F1
+column treats the language's whole train split as one batch.
+
 With ``--fast`` it compares the genre heads of ``--fast`` mode instead, which read the article's
 words (no encoder): ``LexicalSingleLabelClassifier`` (multinomial) over TF-IDF words alone
 ("words") or with the standardised surface ("surface+words"), and the one-vs-rest lexical head
@@ -35,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 from record import append, command, machine
+from st3_genre import DEV_GENRE_MIX
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("SLANT_DATA") or ROOT.parent / "shared" / "data")
@@ -50,6 +61,9 @@ def main() -> None:
     parser.add_argument("--genre-C", type=float, default=1.0)
     parser.add_argument("--offset-strengths", default="0,0.5,1")
     parser.add_argument("--fast", action="store_true", help="the heads of --fast mode")
+    parser.add_argument(
+        "--dev-mix-draws", type=int, default=0, help="batches at the dev genre mix (0: off)"
+    )
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
 
@@ -138,8 +152,62 @@ def main() -> None:
         called_satire = float((p == GENRES.index("satire")).mean())
         return macro, balanced_macro_f1(g, p, len(GENRES)), recall, called_satire
 
+    def macro_f1(g: np.ndarray, p: np.ndarray) -> float:
+        return f1_score(g, p, average="macro", labels=range(len(GENRES)), zero_division=0)
+
+    def at_dev_mix(decide, rows: np.ndarray, code: str) -> float:
+        """Mean macro-F1 of ``decide(batch)`` over batches drawn at ``code``'s dev genre mix."""
+        if not args.dev_mix_draws:
+            return float("nan")
+        rng = np.random.default_rng(0)
+        by_genre = [rows[gold[rows] == c] for c in range(len(GENRES))]
+        values = []
+        for _ in range(args.dev_mix_draws):
+            batch = np.concatenate(
+                [
+                    rng.choice(g, size=n)
+                    for g, n in zip(by_genre, DEV_GENRE_MIX[code], strict=True)
+                    if len(g)
+                ]
+            )
+            values.append(macro_f1(gold[batch], decide(batch)))
+        return float(np.mean(values))
+
+    def adapted(P: np.ndarray, train_prior: np.ndarray, prior: np.ndarray) -> np.ndarray:
+        A = P * (prior / train_prior)
+        return A / A.sum(axis=1, keepdims=True)
+
+    def em_prior(P: np.ndarray, train_prior: np.ndarray) -> np.ndarray:
+        """The batch's class priors by expectation-maximisation (Saerens et al. 2002)."""
+        prior = train_prior
+        for _ in range(200):
+            new = adapted(P, train_prior, prior).mean(axis=0)
+            if np.abs(new - prior).max() < 1e-7:
+                break
+            prior = new
+        return prior
+
+    def prior_rows(P: np.ndarray, rows: np.ndarray, code: str) -> dict[str, tuple[float, ...]]:
+        """The macro-F1 (whole train split as one batch) and dev-mix macro-F1 of adapting
+        ``P`` to each batch's estimated (EM) or real genre mix."""
+        train_prior = np.bincount(gold[rows], minlength=len(GENRES)) / len(rows)
+
+        def em(batch: np.ndarray) -> np.ndarray:
+            return adapted(P[batch], train_prior, em_prior(P[batch], train_prior)).argmax(1)
+
+        def true(batch: np.ndarray) -> np.ndarray:
+            real = np.bincount(gold[batch], minlength=len(GENRES)) / len(batch)
+            return adapted(P[batch], train_prior, np.maximum(real, 1e-3)).argmax(1)
+
+        out = {}
+        for name, decide in (("EM prior", em), ("true prior", true)):
+            pred = np.zeros(len(ids), int)
+            pred[rows] = decide(rows)
+            out[name] = (*measures(pred, rows), at_dev_mix(decide, rows, code))
+        return out
+
     strengths = [float(x) for x in args.offset_strengths.split(",")]
-    scores: dict[tuple[str, str, float], list[tuple[float, ...]]] = {}
+    scores: dict[tuple[str, str, str], list[tuple[float, ...]]] = {}
     for seed in range(args.repeats):
         fold_of = _fold_of(corpus.article_ids, args.folds, seed)  # as `slant train --seed`
         fold = np.array([fold_of[uid] for uid in ids])
@@ -150,19 +218,27 @@ def main() -> None:
                 for kind, P in (("own", oof(fit_predict, rows, fold)), ("pooled", pooled)):
                     for strength in strengths:  # offsets per language, as `slant train` tunes
                         pred = with_offsets(P, rows, fold, strength)
-                        key = (code, f"{kind} {name}", strength)
-                        scores.setdefault(key, []).append(measures(pred, rows))
+                        dev = at_dev_mix(lambda batch, pred=pred: pred[batch], rows, code)
+                        key = (code, f"{kind} {name}", f"offsets {strength:g}")
+                        scores.setdefault(key, []).append((*measures(pred, rows), dev))
+                    if args.dev_mix_draws:
+                        for method, values in prior_rows(P, rows, code).items():
+                            scores.setdefault((code, f"{kind} {name}", method), []).append(values)
 
+    dev_column = bool(args.dev_mix_draws)
     lines = [
-        "| lang | head | offset strength | macro-F1 | balanced macro-F1 | reporting recall "
-        "| called satire | balanced per fold seed |",
-        "|---" * 8 + "|",
+        "| lang | head | decision | macro-F1 | balanced macro-F1 | reporting recall "
+        "| called satire | "
+        + ("macro-F1 at dev mix | " if dev_column else "")
+        + "balanced per fold seed |",
+        "|---" * (9 if dev_column else 8) + "|",
     ]
-    for (code, head, strength), values in sorted(scores.items()):
+    for (code, head, decision), values in sorted(scores.items()):
         v = np.array(values)
+        means = v.mean(axis=0) if dev_column else v.mean(axis=0)[:4]
         lines.append(
-            f"| {code} | {head} | {strength:g} | "
-            + " | ".join(f"{x:.3f}" for x in v.mean(axis=0))
+            f"| {code} | {head} | {decision} | "
+            + " | ".join(f"{x:.3f}" for x in means)
             + " | "
             + " ".join(f"{x:.3f}" for x in v[:, 1])
             + " |"
@@ -176,7 +252,14 @@ def main() -> None:
             f"({args.repeats} fold seeds)\n\n"
             f"- date: {dt.date.today()}; machine: {machine()}\n- command: `{command()}`\n"
             f"- fold seed 0 is the split of `slant train --seed 0` (the model card's CV); "
-            f"columns are means over the fold seeds\n\n"
+            f"columns are means over the fold seeds"
+            + (
+                f"; dev mix: {args.dev_mix_draws} batches per head and fold seed at the "
+                f"dev split's genre counts, drawn with replacement from the out-of-fold rows"
+                if dev_column
+                else ""
+            )
+            + "\n\n"
             f"{table}\n"
         )
 
